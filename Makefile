@@ -1,0 +1,75 @@
+# vmdr.replication: `make drill` and `make test` do everything on a fresh Debian machine.
+SHELL := /bin/bash
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+RUN_DIR := $(ROOT)/lab/run
+APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev rsync
+export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+export PATH := $(VENV)/bin:$(PATH)
+
+.PHONY: help deps venv collection lab-up lab-down lab-status drill test units lab-tests integration sanity bench clean
+
+help:
+	@echo "make drill      set up, start the lab, run a DR drill, print the report path"
+	@echo "make test       unit, lab conformance, integration and sanity tests"
+	@echo "make lab-up / lab-down / lab-status / bench / sanity"
+
+deps: .build/apt.stamp
+
+.build/apt.stamp:
+	@mkdir -p .build
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "installing $$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+	@touch $@
+
+venv: $(VENV)/.stamp
+
+$(VENV)/.stamp: requirements.txt requirements-dev.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+collection: venv
+	@mkdir -p .build/collections/ansible_collections/vmdr
+	@ln -sfn $(ROOT) .build/collections/ansible_collections/vmdr/replication
+
+lab-up: deps venv collection
+	$(PY) -m lab.labctl up --run-dir $(RUN_DIR)
+	$(PY) -m lab.plan --run-dir $(RUN_DIR)
+
+lab-down: venv
+	$(PY) -m lab.labctl down --run-dir $(RUN_DIR)
+
+lab-status: venv
+	$(PY) -m lab.labctl status --run-dir $(RUN_DIR)
+
+drill: lab-up
+	ansible-playbook playbooks/drill.yml -i $(RUN_DIR)/inventory.yml -e @$(RUN_DIR)/secrets.yml \
+	  -e vmdr_plan_file=$(RUN_DIR)/plan.yml -e vmdr_report_dir=$(ROOT)/reports
+	@echo; echo "Drill report: $$(ls -td $(ROOT)/reports/*/ | head -1)result.json"
+
+test: deps venv collection units lab-tests integration sanity
+
+units: venv collection
+	$(PY) -m pytest tests/unit -q
+
+lab-tests: deps venv collection
+	$(PY) -m pytest tests/lab -q
+
+integration: deps venv collection
+	$(PY) -m pytest tests/integration -q
+
+sanity: venv
+	bash tests/sanity/run.sh
+
+bench: deps venv collection
+	$(PY) bench/run.py
+
+clean: lab-down
+	rm -rf .build reports

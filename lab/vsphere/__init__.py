@@ -1,0 +1,1 @@
+"""vSphere half of the DR lab: vcsim launcher (Go), seeding and helpers."""

@@ -1,0 +1,13 @@
+"""Client of the launcher's lab-only fault-injection endpoint (/vmdrlab/...)."""
+import requests
+
+
+def set_methods(site, ca_file, vm, methods, disabled=True):
+    """Disable (or re-enable) SOAP methods, e.g. ["PowerOnVM_Task"], on every VM
+    named `vm` at that site; the simulator then answers MethodDisabled."""
+    action = "disable" if disabled else "enable"
+    r = requests.post("https://%s:%d/vmdrlab/%s" % (site["hostname"], site["port"], action),
+                      data={"vm": vm, "method": ",".join(methods)},
+                      auth=(site["username"], site["password"]), verify=ca_file, timeout=10)
+    if r.status_code != 200:
+        raise RuntimeError("%s %s on %s: HTTP %d %s" % (action, methods, vm, r.status_code, r.text.strip()))

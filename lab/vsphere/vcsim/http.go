@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"fmt"
+	"io/ioutil"
+	"net/http"
+	"strings"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+const controlPrefix = "/vmdrlab/"
+
+// wrapHandler adds what the lab needs in front of vcsim's mux:
+//   - /folder (datastore file access) requires a logged-in SOAP session cookie
+//     or HTTP Basic with the site credentials, as vCenter does (vcsim serves it
+//     to anyone);
+//   - CustomizeVM_Task specs are shown to the guest agent.
+func wrapHandler(next http.Handler, agent *guestAgent, user, pass string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/folder/") && !authorized(r, user, pass) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="vcsim"`)
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/sdk") {
+			body, err := ioutil.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			r.Body = ioutil.NopCloser(bytes.NewReader(body))
+			if bytes.Contains(body, []byte("CustomizeVM_Task")) {
+				if m, err := simulator.UnmarshalBody(types.TypeFunc(), body); err == nil {
+					if req, ok := m.Body.(*types.CustomizeVM_Task); ok {
+						agent.rememberSpec(req.This, &req.Spec)
+					}
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func authorized(r *http.Request, user, pass string) bool {
+	if u, p, ok := r.BasicAuth(); ok {
+		return subtle.ConstantTimeCompare([]byte(u), []byte(user)) == 1 &&
+			subtle.ConstantTimeCompare([]byte(p), []byte(pass)) == 1
+	}
+	cookie, err := r.Cookie(soap.SessionCookieName)
+	if err != nil {
+		return false
+	}
+	sm := simulator.Map.SessionManager()
+	res := sm.SessionIsActive(&simulator.Context{Map: simulator.Map},
+		&types.SessionIsActive{SessionID: cookie.Value, UserName: user})
+	body, ok := res.(*methods.SessionIsActiveBody)
+	return ok && body.Fault_ == nil && body.Res != nil && body.Res.Returnval
+}
+
+// controlHandler serves the lab's runtime fault injection:
+//
+//	POST /vmdrlab/disable  vm=NAME&method=PowerOnVM_Task[,..]
+//	POST /vmdrlab/enable   (same form) undoes it.
+func controlHandler(user, pass string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		if !ok || u != user || p != pass {
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		if r.Method != http.MethodPost {
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		action := strings.TrimPrefix(r.URL.Path, controlPrefix)
+		if action != "disable" && action != "enable" {
+			http.NotFound(w, r)
+			return
+		}
+		methods := splitList(r.FormValue("method"))
+		if len(methods) == 0 {
+			http.Error(w, "method is required", http.StatusBadRequest)
+			return
+		}
+		if err := setDisabled(r.FormValue("vm"), methods, action == "disable"); err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		fmt.Fprintf(w, "%s %s %s\n", action, r.FormValue("vm"), strings.Join(methods, ","))
+	}
+}

@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    DOCUMENTATION = r'''
+options:
+  provider:
+    description:
+      - The hypervisor that replicates the VMs.
+      - If not set, the value of the E(VMDR_PROVIDER) environment variable is used.
+    type: str
+    default: vsphere
+    choices: [vsphere]
+  source:
+    description:
+      - Connection to the protected site (where the VMs run in normal operation).
+      - Every suboption falls back to an environment variable E(VMDR_SOURCE_<SUBOPTION>), for example
+        E(VMDR_SOURCE_HOST), E(VMDR_SOURCE_PASSWORD).
+    type: dict
+    suboptions: &site
+      name:
+        description: Site name used in messages and results, for example V(site-a).
+        type: str
+      hostname:
+        description:
+          - vCenter host name.
+          - If not set, the value of the E(VMDR_SOURCE_HOST) or E(VMDR_TARGET_HOST) environment variable is used.
+        type: str
+      port:
+        description: HTTPS port of vCenter.
+        type: int
+        default: 443
+      username:
+        description: User name for the site.
+        type: str
+      password:
+        description: Password for the site. Keep it in Ansible Vault or the environment.
+        type: str
+      validate_certs:
+        description:
+          - Verify the site's TLS certificate. Keep this on; give O(source.ca_path) for a private CA.
+        type: bool
+        default: true
+      ca_path:
+        description: PEM file with the CA certificates that sign the site's certificate.
+        type: path
+      datacenter:
+        description:
+          - Datacenter the VMs live in at this site. Needed when the vCenter has more than one.
+        type: str
+  target:
+    description:
+      - Connection to the recovery site (where replicas live and failovers start VMs).
+      - Every suboption falls back to E(VMDR_TARGET_<SUBOPTION>).
+    type: dict
+    suboptions: *site
+  vms:
+    description:
+      - The VMs this call acts on, all in one session per site.
+      - Required by every module but M(vmdr.replication.replica_info), which reports every replicated VM when it is empty.
+      - Each entry is a VM name, or a dictionary with exactly one of C(name), C(uuid) (instance or BIOS UUID)
+        or C(moid), plus the per-VM keys a module documents.
+      - Names are data. They are never formatted into code, and names with quotes or other special characters
+        are handled like any other name.
+    type: list
+    elements: raw
+  timeout:
+    description: Seconds to wait for vCenter tasks of one step before failing the VMs still waiting.
+    type: int
+    default: 1800
+  max_concurrent_tasks:
+    description: How many vCenter tasks run at once per site. Raise it for large batches if vCenter copes.
+    type: int
+    default: 16
+notes:
+  - "The modules run on the controller (C(delegate_to: localhost) or a play on localhost) and open at most one
+    session per site per call."
+requirements:
+  - pyvmomi
+  - requests
+  - netaddr
+'''

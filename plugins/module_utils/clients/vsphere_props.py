@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bulk reads through the PropertyCollector: one call for many objects, only the paths asked for."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+try:
+    from pyVmomi import vmodl, vim
+except ImportError:
+    pass
+
+PAGE_SIZE = 1000
+
+
+def _collect(pc, spec):
+    options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=PAGE_SIZE)
+    result = pc.RetrievePropertiesEx([spec], options)
+    rows = []
+    while result is not None:
+        for obj in result.objects or []:
+            props = dict((p.name, p.val) for p in obj.propSet or [])
+            rows.append((obj.obj, props))
+        token = result.token
+        result = pc.ContinueRetrievePropertiesEx(token) if token else None
+    return rows
+
+
+def retrieve_view(si, root, obj_type, paths):
+    """Every object of ``obj_type`` below ``root`` with ``paths``; the view is destroyed afterwards."""
+    content = si.RetrieveContent()
+    view = content.viewManager.CreateContainerView(root, [obj_type], True)
+    try:
+        traversal = vmodl.query.PropertyCollector.TraversalSpec(
+            name="view", path="view", skip=False, type=vim.view.ContainerView)
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
+            propSet=[vmodl.query.PropertyCollector.PropertySpec(type=obj_type, pathSet=list(paths), all=False)])
+        return _collect(content.propertyCollector, spec)
+    finally:
+        view.DestroyView()
+
+
+def retrieve_objects(si, objs, paths, obj_type=None):
+    """``paths`` of the given objects (all of one type) in one call."""
+    objs = list(objs)
+    if not objs:
+        return []
+    obj_type = obj_type or type(objs[0])
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=o, skip=False) for o in objs],
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=obj_type, pathSet=list(paths), all=False)])
+    return _collect(si.RetrieveContent().propertyCollector, spec)
+
+
+def extra_config(props, prefix=None):
+    """``config.extraConfig`` as a dict; keyed paths are not reliable on every server, so filter here."""
+    values = {}
+    for opt in props.get("config.extraConfig") or []:
+        if prefix is None or opt.key.startswith(prefix):
+            values[opt.key] = opt.value
+    return values

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The interface every hypervisor provider implements; modules only talk to this."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+FAILOVER_MODES = ("test", "cleanup_test", "planned", "unplanned", "reverse")
+
+
+class ReplicationProvider(object):
+    """One instance per module call; it opens at most one session per site and closes them in ``close``.
+
+    Every operation takes the parsed VM list (``VmRef``s) and returns a ``Batch`` of per-VM results,
+    with ``changed``, ``before``/``after`` for diff, and nothing changed when ``check_mode`` is set.
+    """
+
+    name = None
+
+    def __init__(self, source=None, target=None, options=None, check_mode=False, warn=None):
+        self.source_params = source
+        self.target_params = target
+        self.options = options or {}
+        self.check_mode = check_mode
+        self.warnings = []
+        self._warn = warn
+
+    def warn(self, text):
+        self.warnings.append(text)
+        if self._warn is not None:
+            self._warn(text)
+
+    def info(self, refs):
+        raise NotImplementedError
+
+    def enable(self, refs, state, policy, placement, initial_replication, network_map, delete_replica):
+        raise NotImplementedError
+
+    def sync(self, refs, when, wait_within_rpo):
+        raise NotImplementedError
+
+    def map_networks(self, refs, network_map, mode):
+        raise NotImplementedError
+
+    def reip(self, refs, planner):
+        raise NotImplementedError
+
+    def failover(self, refs, mode, settings):
+        raise NotImplementedError
+
+    def close(self):
+        raise NotImplementedError
+
+
+def get_provider(name):
+    if name == "vsphere":
+        from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.provider import (
+            VsphereProvider)
+        return VsphereProvider
+    raise ValueError("unknown provider %r" % name)

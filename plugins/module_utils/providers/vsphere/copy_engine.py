@@ -1,0 +1,273 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``copy`` replication engine: pure vSphere API, no extra license.
+
+One sync of a batch: snapshot every source (quiesced if asked) -> read the frozen base disks from
+the snapshots -> stream them over the datastore HTTP interface into a new generation folder at the
+recovery site -> create the powered-off replica or point it at the new generation -> remove the
+snapshots -> record the generation on the replica and drop generations beyond the policy.
+Each phase is one batch: tasks run with a concurrency bound, transfers on a bounded pool.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import datetime
+import posixpath
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.datastore_http import (
+    DatastoreHttp, parse_ds_path)
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import retrieve_objects
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import metadata, vm_spec
+
+try:
+    from pyVmomi import vim
+except ImportError:
+    pass
+
+SNAPSHOT_PREFIX = "vmdr-sync-"
+
+
+def utcnow():
+    return datetime.datetime.utcnow().replace(microsecond=0)
+
+
+def iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+
+
+def generation_root(record, name):
+    return "vmdr/%s-%s" % (name, record["pair"][:8])
+
+
+def flat_name(path):
+    base, ext = posixpath.splitext(path)
+    return "%s-flat%s" % (base, ext or ".vmdk")
+
+
+def source_nics(props, networks_by_key):
+    """The source's NICs with network and guest addresses, as recorded on the replica at each sync."""
+    guest = dict((n.deviceConfigId, n) for n in props.get("guest.net") or [])
+    nics = []
+    for nic in vm_spec.nics_of(props.get("config.hardware.device")):
+        info = guest.get(nic["key"])
+        addresses = []
+        if info is not None:
+            for addr in (info.ipConfig.ipAddress if info.ipConfig else None) or []:
+                addresses.append({"ip": addr.ipAddress, "prefix": addr.prefixLength})
+            if not addresses:
+                addresses = [{"ip": ip, "prefix": None} for ip in info.ipAddress or []]
+        ipv4 = [a for a in addresses if ":" not in a["ip"]]
+        first = (ipv4 or addresses or [{"ip": None, "prefix": None}])[0]
+        nics.append({"index": nic["index"], "key": nic["key"], "type": nic["type"],
+                     "network": vm_spec.network_name_of_backing(nic["backing"], networks_by_key),
+                     "ip": first["ip"], "prefix": first["prefix"], "addresses": addresses})
+    return nics
+
+
+class CopyEngine(object):
+    def __init__(self, provider, source, target):
+        self.p = provider
+        self.source = source
+        self.target = target
+
+    def sync(self, batch, items, placement, replica_records):
+        """``items``: {label: (source VmRecord with HARDWARE_PATHS, source record)};
+        ``replica_records``: {label: replica VmRecord or None}. Marks batch results; returns {label: generation}."""
+        started = utcnow()
+        gen_id = started.strftime("%Y%m%dT%H%M%SZ")
+        src_runner = self.p.runner(self.source)
+        tgt_runner = self.p.runner(self.target)
+        labels = [label for label in items if not batch[label].failed]
+
+        snap_jobs = []
+        for label in labels:
+            src, record = items[label]
+            quiesce = bool(record["policy"].get("quiesce")) and src.power_state == "poweredOn"
+            snap_jobs.append((label, self._snapshot_job(src.obj, SNAPSHOT_PREFIX + gen_id, quiesce)))
+        outcomes = src_runner.run(snap_jobs)
+        snapshots = {}
+        for label in labels:
+            if outcomes[label].ok:
+                snapshots[label] = outcomes[label].result
+            else:
+                batch.fail_outcome(label, outcomes[label], self.source.name, "snapshot source")
+        generations = {}
+        try:
+            frozen = self._frozen_disks(snapshots)
+            copied = self._copy(batch, items, frozen, gen_id, placement.datastore)
+            generations = self._apply_replicas(batch, items, frozen, copied, gen_id, started, placement,
+                                               replica_records, tgt_runner)
+        finally:
+            self._remove_snapshots(batch, snapshots, src_runner)
+        return generations
+
+    @staticmethod
+    def _snapshot_job(vm, name, quiesce):
+        return lambda: vm.CreateSnapshot_Task(name=name, description="vmdr.replication recovery point",
+                                              memory=False, quiesce=quiesce)
+
+    def _frozen_disks(self, snapshots):
+        if not snapshots:
+            return {}
+        rows = retrieve_objects(self.source.si, snapshots.values(), ["config.hardware.device"],
+                                obj_type=vim.vm.Snapshot)
+        by_moid = dict((snap._moId, label) for label, snap in snapshots.items())
+        return dict((by_moid[o._moId], vm_spec.disks_of(p.get("config.hardware.device"))) for o, p in rows)
+
+    def _copy(self, batch, items, frozen, gen_id, datastore):
+        """Streams every frozen disk (descriptor and flat extent) into the generation folder."""
+        src_http = DatastoreHttp(self.source, timeout=self.p.options["transfer_timeout"])
+        tgt_http = DatastoreHttp(self.target, timeout=self.p.options["transfer_timeout"])
+        jobs = []
+        for label, disks in frozen.items():
+            record = items[label][1]
+            root = generation_root(record, items[label][0].name)
+            for disk in disks:
+                _ds, path = parse_ds_path(disk["file"])
+                folder = "%s/%s/%s" % (root, gen_id, disk["key"])
+                dst = "[%s] %s/%s" % (datastore, folder, posixpath.basename(path))
+                jobs.append((label, disk, folder, dst))
+        file_manager = self.target.si.content.fileManager
+        for folder in sorted(set(j[2] for j in jobs)):
+            try:
+                file_manager.MakeDirectory(name="[%s] %s" % (datastore, folder), datacenter=self.target.datacenter,
+                                           createParentDirectories=True)
+            except vim.fault.FileAlreadyExists:
+                pass
+
+        def transfer(job):
+            label, disk, _folder, dst = job
+            if batch[label].failed:
+                return label, disk, dst, None
+            try:
+                files = {}
+                for src_file, dst_file in ((disk["file"], dst), (flat_name(disk["file"]), flat_name(dst))):
+                    result = src_http.copy_to(src_file, tgt_http, dst_file)
+                    if result is not None:
+                        files[dst_file] = result
+                if dst not in files:
+                    raise VmdrError("disk descriptor %s is missing on the source datastore" % disk["file"],
+                                    step="copy disk")
+                return label, disk, dst, files
+            except Exception as exc:  # pylint: disable=broad-except
+                batch.fail(label, self.source.fail(exc, "copy disk %s" % disk["file"]))
+                return label, disk, dst, None
+
+        copied = {}
+        with ThreadPoolExecutor(max_workers=self.p.options["max_concurrent_transfers"]) as pool:
+            for label, disk, dst, files in pool.map(transfer, jobs):
+                if files is not None:
+                    copied.setdefault(label, {})[disk["key"]] = {"file": dst, "files": files}
+        src_http.close()
+        tgt_http.close()
+        return copied
+
+    def _apply_replicas(self, batch, items, frozen, copied, gen_id, started, placement, replicas, runner):
+        networks = self.p.inventory(self.source).networks()
+        by_key = dict((n["key"], name) for name, n in networks.items() if n["key"])
+        target_nets = self.p.inventory(self.target).networks()
+        jobs = []
+        new_records = {}
+        replica_hw = self._replica_hardware(replicas)
+        for label in list(frozen):
+            if batch[label].failed or label not in copied:
+                continue
+            src, record = items[label]
+            disks = frozen[label]
+            files = dict((key, value["file"]) for key, value in copied[label].items())
+            generation = {"id": gen_id, "time": iso(started), "quiesced": bool(record["policy"].get("quiesce")),
+                          "disks": [{"key": d["key"], "file": files[d["key"]],
+                                     "sha256": copied[label][d["key"]]["files"][files[d["key"]]]["sha256"]}
+                                    for d in disks],
+                          "root": "[%s] %s/%s" % (placement.datastore, generation_root(record, src.name),
+                                                  gen_id)}
+            replica = replicas.get(label)
+            old = (replica.record if replica is not None else None) or {}
+            nics = source_nics(src.props, by_key)
+            new_record = {"role": metadata.ROLE_REPLICA, "pair": record["pair"],
+                          "peer_site": self.source.instance_uuid, "peer_name": src.name,
+                          "peer_vm": src.instance_uuid, "policy": record["policy"],
+                          "generations": (old.get("generations") or []) + [generation], "nics": nics,
+                          "hostname": src.props.get("guest.hostName") or src.name,
+                          "guest_family": src.props.get("guest.guestFamily"),
+                          "test_network": old.get("test_network"), "reip": old.get("reip"),
+                          "last_sync": iso(started)}
+            keep = int(record["policy"].get("recovery_points") or 1)
+            new_record["generations"] = new_record["generations"][-keep:]
+            new_records[label] = (new_record, old.get("generations") or [])
+            extra = dict((k, v) for k, v in src.extra.items() if k.startswith(vm_spec.CARRIED_EXTRA_PREFIXES))
+            extra[metadata.REPLICATION_KEY] = metadata.encode(new_record)
+            hardware = vm_spec.hardware_summary(src.props)
+            if replica is None:
+                targets = {}
+                for nic in nics:
+                    name = record["networks"].get(nic["network"]) or nic["network"]
+                    targets[nic["index"]] = (name, target_nets[name])
+                nic_list = vm_spec.nics_of(src.props.get("config.hardware.device"))
+                changes = vm_spec.disk_changes(disks, files) + vm_spec.nic_add_changes(nic_list, targets)
+                spec = vm_spec.create_spec(src.name, hardware, placement.datastore, changes, extra)
+                jobs.append((label, self._create_job(placement, spec)))
+            else:
+                existing = vm_spec.disks_of(replica_hw.get(replica.moid))
+                spec = vim.vm.ConfigSpec(
+                    numCPUs=hardware["num_cpu"], memoryMB=hardware["memory_mb"],
+                    deviceChange=vm_spec.disk_changes(disks, files, existing=existing),
+                    extraConfig=[vim.option.OptionValue(key=k, value=v) for k, v in sorted(extra.items())])
+                jobs.append((label, self._reconfig_job(replica.obj, spec)))
+        outcomes = runner.run(jobs)
+        done = {}
+        prune = []
+        for label, _job in jobs:
+            if not outcomes[label].ok:
+                batch.fail_outcome(label, outcomes[label], self.target.name, "create or update replica")
+                continue
+            new_record, old_generations = new_records[label]
+            kept = set(g["id"] for g in new_record["generations"])
+            prune.extend(g["root"] for g in old_generations if g["id"] not in kept and g.get("root"))
+            done[label] = new_record["generations"][-1]
+        self._prune(prune)
+        return done
+
+    def _replica_hardware(self, replicas):
+        present = [r.obj for r in replicas.values() if r is not None]
+        rows = retrieve_objects(self.target.si, present, ["config.hardware.device"], obj_type=vim.VirtualMachine)
+        return dict((o._moId, p.get("config.hardware.device")) for o, p in rows)
+
+    @staticmethod
+    def _create_job(placement, spec):
+        return lambda: placement.folder.CreateVM_Task(config=spec, pool=placement.pool, host=placement.host)
+
+    @staticmethod
+    def _reconfig_job(vm, spec):
+        return lambda: vm.ReconfigVM_Task(spec=spec)
+
+    def _prune(self, roots):
+        file_manager = self.target.si.content.fileManager
+        jobs = [(root, self._delete_job(file_manager, root, self.target.datacenter)) for root in roots]
+        for root, outcome in self.p.runner(self.target).run(jobs).items():
+            if not outcome.ok and outcome.fault != "FileNotFound":
+                self.p.warn("could not remove old recovery point %s at site %s: %s"
+                            % (root, self.target.name, outcome.error))
+
+    @staticmethod
+    def _delete_job(file_manager, path, datacenter):
+        return lambda: file_manager.DeleteDatastoreFile_Task(name=path, datacenter=datacenter)
+
+    def _remove_snapshots(self, batch, snapshots, runner):
+        jobs = [(label, self._remove_job(snap)) for label, snap in snapshots.items()]
+        for label, outcome in runner.run(jobs).items():
+            if not outcome.ok:
+                self.p.warn("snapshot %s%s of VM '%s' at site %s could not be removed: %s; remove it by hand"
+                            % (SNAPSHOT_PREFIX, "", label, self.source.name, outcome.error))
+
+    @staticmethod
+    def _remove_job(snapshot):
+        return lambda: snapshot.RemoveSnapshot_Task(removeChildren=False, consolidate=True)

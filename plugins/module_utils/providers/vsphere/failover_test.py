@@ -1,0 +1,247 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Test failover and its cleanup on vSphere: copies of a recovery point on isolated networks."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import posixpath
+import time
+
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, VmdrError
+from ansible_collections.vmdr.replication.plugins.module_utils.common.results import Batch
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.datastore_http import parse_ds_path
+from ansible_collections.vmdr.replication.plugins.module_utils.plan.network_map import NetworkMap
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import (
+    metadata, recovery, guest, vm_spec)
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.copy_engine import (
+    utcnow, iso)
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.replication import raise_all
+
+try:
+    from pyVmomi import vim
+except ImportError:
+    pass
+
+
+# ---------------------------------------------------------------- test failover and cleanup
+
+def test(p, refs, settings):
+    started_clock = time.time()
+    started = utcnow()
+    target = p.site("target")
+    inv = p.inventory(target)
+    found, records = recovery.find_replicas(inv, refs)
+    nmap = NetworkMap.from_params(settings.get("network_map"))
+    nmap.check_test_apart_from_live()
+    tests_by_pair = inv.by_record(records, key=metadata.TEST_KEY)
+    by_name = {}
+    for rec in records:
+        by_name.setdefault(rec.name, []).append(rec)
+    plans = recovery.reip_plans(refs, found, settings)
+    suffix = settings.get("test_suffix") or "-test"
+    batch = Batch([r.label for r in refs])
+    errors, items = [], {}
+    used_test_networks = set()
+    for ref in refs:
+        label, rep = ref.label, found[ref.label]
+        try:
+            gen = recovery.choose_generation(label, rep.record, recovery.wanted_point(ref, settings), target.name)
+            targets = recovery.nic_targets(label, rep.record, nmap, "test", inv)
+        except VmdrError as exc:
+            errors.append(exc)
+            continue
+        used_test_networks.update(name for name, _net in targets.values())
+        test_name = rep.name + suffix
+        mine = [t for t in tests_by_pair.get(rep.record["pair"], []) if t.name == test_name]
+        others = [r for r in by_name.get(test_name, []) if not r.test]
+        if others:
+            errors.append(InputError("a VM named '%s' already exists and was not made by a test failover"
+                                     % test_name, vm=label, site=target.name, step="plan test failover",
+                                     hint="Rename or remove it, or set test_suffix"))
+            continue
+        items[label] = {"replica": rep, "gen": gen, "targets": targets, "name": test_name,
+                        "existing": mine[0] if mine else None}
+    raise_all(errors)
+    inv.check_isolated(sorted(used_test_networks))
+
+    for label, item in items.items():
+        result = batch[label]
+        existing = item["existing"]
+        gen = existing.test["generation"] if existing else item["gen"]
+        result.before = {"test_vm": existing.summary() if existing else None}
+        result.after = {"test_vm": {"name": item["name"], "power_state": "poweredOn" if settings.get(
+            "power_on", True) else "poweredOff"}}
+        result.changed = existing is None or (settings.get("power_on", True) and existing.power_state != "poweredOn")
+        result.details.update(
+            test_vm=item["name"], recovery_point={"id": gen["id"] if isinstance(gen, dict) else gen,
+                                                  "time": item["gen"]["time"] if not existing else
+                                                  existing.test.get("generation_time")},
+            networks=[{"index": i, "network": n} for i, (n, _net) in sorted(item["targets"].items())],
+            reip=plans[label])
+        if existing is None:
+            result.details["achieved_rpo_seconds"] = recovery.achieved_rpo(started, item["gen"])
+    if p.check_mode:
+        return batch
+
+    created = _create_test_vms(p, target, inv, batch, dict((k, v) for k, v in items.items() if not v["existing"]),
+                               plans, settings, started)
+    vms = dict((label, item["existing"].obj) for label, item in items.items() if item["existing"])
+    vms.update(created)
+    for label, vm in vms.items():
+        batch[label].details["test_vm_moid"] = vm._moId
+    expected = dict((label, recovery.expected_ips(plans[label])) if plans[label] else (label, set())
+                    for label in vms)
+    if settings.get("power_on", True):
+        alive = dict((k, v) for k, v in vms.items() if not batch[k].failed)
+        recovery.power_on_and_wait(p, target, batch, alive, expected, settings, started_clock, "test VM")
+    return batch
+
+
+def _create_test_vms(p, target, inv, batch, items, plans, settings, started):
+    runner = p.runner(target)
+    disk_manager = target.si.content.virtualDiskManager
+    file_manager = target.si.content.fileManager
+    copy_jobs, layouts = [], {}
+    for label, item in items.items():
+        rep, gen = item["replica"], item["gen"]
+        datastore = parse_ds_path(gen["disks"][0]["file"])[0]
+        folder = "vmdr-test/%s-%s" % (item["name"], rep.record["pair"][:8])
+        try:
+            file_manager.MakeDirectory(name="[%s] %s" % (datastore, folder), datacenter=target.datacenter,
+                                       createParentDirectories=True)
+        except vim.fault.FileAlreadyExists:
+            pass
+        files = {}
+        for disk in gen["disks"]:
+            dst = "[%s] %s/%s-%s" % (datastore, folder, disk["key"], posixpath.basename(parse_ds_path(disk["file"])[1]))
+            files[disk["key"]] = dst
+            job = _copy_disk(disk_manager, disk["file"], dst, target.datacenter)
+            copy_jobs.append(("%s|%s" % (label, disk["key"]), job))
+        layouts[label] = {"files": files, "dir": "[%s] %s" % (datastore, folder)}
+    for key, outcome in runner.run(copy_jobs).items():
+        label = key.split("|", 1)[0]
+        if not outcome.ok and not batch[label].failed:
+            batch.fail_outcome(label, outcome, target.name, "copy recovery point for test VM")
+
+    create_jobs = []
+    for label, item in items.items():
+        if batch[label].failed:
+            continue
+        rep, gen = item["replica"], item["gen"]
+        devices = rep.props.get("config.hardware.device")
+        current = dict((d["key"], d) for d in vm_spec.disks_of(devices))
+        disks = [dict(current.get(d["key"]) or _disk_from_gen(d, devices), key=d["key"]) for d in gen["disks"]]
+        changes = vm_spec.disk_changes(disks, layouts[label]["files"]) + vm_spec.nic_add_changes(
+            _nic_types(rep), item["targets"])
+        extra = dict((k, v) for k, v in rep.extra.items() if k.startswith(vm_spec.CARRIED_EXTRA_PREFIXES))
+        extra[metadata.TEST_KEY] = metadata.encode({
+            "pair": rep.record["pair"], "of": rep.moid, "generation": gen["id"], "generation_time": gen["time"],
+            "created": iso(started), "dir": layouts[label]["dir"], "run_id": settings.get("run_id")})
+        spec = vm_spec.create_spec(item["name"], vm_spec.hardware_summary(rep.props),
+                                   parse_ds_path(layouts[label]["dir"])[0], changes, extra)
+        folder = rep.props.get("parent")
+        if settings.get("test_folder"):
+            folder = inv.find_by_name(vim.Folder, settings["test_folder"], root=target.datacenter.vmFolder,
+                                      what="folder")
+        create_jobs.append((label, _create(folder, spec, rep.props.get("resourcePool"), rep.props.get("runtime.host"))))
+    created = {}
+    for label, outcome in runner.run(create_jobs).items():
+        if outcome.ok:
+            created[label] = outcome.result
+        else:
+            batch.fail_outcome(label, outcome, target.name, "create test VM")
+    _customize(p, target, batch, created, items, plans)
+    return created
+
+
+def _customize(p, site, batch, vms, items, plans):
+    jobs = []
+    for label, vm in vms.items():
+        if plans.get(label):
+            record = items[label]["replica"].record
+            spec = guest.customization_spec(plans[label], record.get("hostname") or label,
+                                            windows=recovery.is_windows(record, items[label]["replica"].props))
+            jobs.append((label, _customize_job(vm, spec)))
+    for label, outcome in p.runner(site).run(jobs).items():
+        if not outcome.ok:
+            batch.fail_outcome(label, outcome, site.name, "apply re-IP by guest customization")
+
+
+def _customize_job(vm, spec):
+    return lambda: vm.CustomizeVM_Task(spec=spec)
+
+
+def _copy_disk(disk_manager, source, dest, datacenter):
+    return lambda: disk_manager.CopyVirtualDisk_Task(sourceName=source, sourceDatacenter=datacenter, destName=dest,
+                                                     destDatacenter=datacenter, force=False)
+
+
+def _create(folder, spec, pool, host):
+    return lambda: folder.CreateVM_Task(config=spec, pool=pool, host=host)
+
+
+def _disk_from_gen(disk, devices):
+    return {"controller_type": "ParaVirtualSCSIController", "bus": 0, "unit": 0, "capacity_kb": 0}
+
+
+def _nic_types(rep):
+    types = dict((n["index"], n["type"]) for n in vm_spec.nics_of(rep.props.get("config.hardware.device")))
+    return [{"index": n["index"], "type": types.get(n["index"], n.get("type") or "VirtualVmxnet3")}
+            for n in rep.record.get("nics") or []]
+
+
+def cleanup_test(p, refs, settings):
+    target = p.site("target")
+    inv = p.inventory(target)
+    found, records = recovery.find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA, metadata.ROLE_PROMOTED))
+    tests_by_pair = inv.by_record(records, key=metadata.TEST_KEY)
+    batch = Batch([r.label for r in refs])
+    doomed = []
+    for ref in refs:
+        rep = found[ref.label]
+        mine = [t for t in tests_by_pair.get(rep.record["pair"], [])
+                if not settings.get("run_id") or t.test.get("run_id") == settings["run_id"]]
+        result = batch[ref.label]
+        result.before = {"test_vms": [t.summary() for t in mine]}
+        result.after = {"test_vms": []}
+        result.changed = bool(mine)
+        result.details["removed"] = [t.name for t in mine]
+        doomed.extend((ref.label, t) for t in mine)
+    if p.check_mode or not doomed:
+        return batch
+    runner = p.runner(target)
+    stopped = runner.run([("%s|%s" % (label, t.moid), _power_off(t.obj)) for label, t in doomed
+                          if t.power_state == "poweredOn"])
+    for key, outcome in stopped.items():
+        if not outcome.ok and outcome.fault != "InvalidPowerState":
+            batch.fail_outcome(key.split("|", 1)[0], outcome, target.name, "power off test VM")
+    doomed = [(label, t) for label, t in doomed if not batch[label].failed]
+    outcomes = runner.run([("%s|%s" % (label, t.moid), _destroy(t.obj)) for label, t in doomed])
+    file_manager = target.si.content.fileManager
+    dir_jobs = []
+    for label, t in doomed:
+        outcome = outcomes["%s|%s" % (label, t.moid)]
+        if not outcome.ok:
+            batch.fail_outcome(label, outcome, target.name, "remove test VM %s" % t.name)
+        elif t.test.get("dir"):
+            job = _delete_file(file_manager, t.test["dir"], target.datacenter)
+            dir_jobs.append(("%s|%s" % (label, t.test["dir"]), job))
+    for key, outcome in runner.run(dir_jobs).items():
+        if not outcome.ok and outcome.fault not in ("FileNotFound", "CannotDeleteFile"):
+            folder = key.split("|", 1)[1]
+            p.warn("test disk folder %s at site %s was not removed: %s" % (folder, target.name, outcome.error))
+    return batch
+
+
+def _power_off(vm):
+    return vm.PowerOffVM_Task
+
+
+def _destroy(vm):
+    return vm.Destroy_Task
+
+
+def _delete_file(file_manager, path, datacenter):
+    return lambda: file_manager.DeleteDatastoreFile_Task(name=path, datacenter=datacenter)

@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""vSphere provider: sessions, inventories and task runners per site, and the operations on them."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_session import VsphereSite
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_tasks import TaskRunner
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.base import ReplicationProvider
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.inventory import SiteInventory
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import (
+    replication, networking, reip_apply, failover_test, failover_live)
+
+DEFAULT_OPTIONS = {"max_concurrent_tasks": 16, "max_concurrent_transfers": 4, "timeout": 1800,
+                   "transfer_timeout": 300, "connect_timeout": 60}
+
+
+class VsphereProvider(ReplicationProvider):
+    name = "vsphere"
+
+    def __init__(self, *args, **kwargs):
+        super(VsphereProvider, self).__init__(*args, **kwargs)
+        merged = dict(DEFAULT_OPTIONS)
+        merged.update(dict((k, v) for k, v in self.options.items() if v is not None))
+        self.options = merged
+        self._sites = {}
+        self._inventories = {}
+
+    def site(self, role, required=True):
+        """The connected site for ``role`` ('source' or 'target'); connects once per module call."""
+        if role in self._sites:
+            return self._sites[role]
+        params = self.source_params if role == "source" else self.target_params
+        if not params or not params.get("hostname"):
+            if not required:
+                return None
+            raise InputError("the %s site is needed for this step but no %s.hostname was given" % (role, role),
+                             step="connect", hint="Set %s (or the VMDR_%s_* environment variables)"
+                             % (role, role.upper()))
+        site = VsphereSite(params.get("name") or role, params["hostname"], params.get("username"),
+                           params.get("password"), port=params.get("port") or 443,
+                           validate_certs=params.get("validate_certs", True), ca_path=params.get("ca_path"),
+                           datacenter=params.get("datacenter"), timeout=self.options["connect_timeout"])
+        self._sites[role] = site.connect()
+        if len(self._sites) == 2 and self._sites["source"].instance_uuid == self._sites["target"].instance_uuid \
+                and self._sites["source"].datacenter_name == self._sites["target"].datacenter_name:
+            raise InputError("source and target are the same vCenter datacenter", step="connect",
+                             hint="Point target at the recovery site")
+        return site
+
+    def inventory(self, site):
+        if site.name not in self._inventories:
+            self._inventories[site.name] = SiteInventory(site)
+        return self._inventories[site.name]
+
+    def runner(self, site):
+        return TaskRunner(site.si, max_concurrent=self.options["max_concurrent_tasks"],
+                          timeout=self.options["timeout"])
+
+    def info(self, refs):
+        return replication.info(self, refs)
+
+    def enable(self, refs, state, policy, placement, initial_replication, network_map, delete_replica):
+        return replication.enable(self, refs, state, policy, placement, initial_replication, network_map,
+                                  delete_replica)
+
+    def sync(self, refs, when, wait_within_rpo):
+        return replication.sync(self, refs, when, wait_within_rpo)
+
+    def map_networks(self, refs, network_map, mode):
+        return networking.map_networks(self, refs, network_map, mode)
+
+    def reip(self, refs, planner):
+        return reip_apply.reip(self, refs, planner)
+
+    def failover(self, refs, mode, settings):
+        if mode in ("test", "cleanup_test"):
+            return getattr(failover_test, mode)(self, refs, settings)
+        return getattr(failover_live, mode)(self, refs, settings)
+
+    def close(self):
+        for site in self._sites.values():
+            site.close()
+        self._sites = {}

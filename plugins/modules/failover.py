@@ -1,0 +1,276 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: failover
+short_description: Test, planned and unplanned failover of replicated VMs, test cleanup and reverse replication
+version_added: 0.1.0
+author:
+  - vmdr.replication maintainers (@vmdr-replication)
+description:
+  - Runs one failover step for a batch of VMs (for example one priority group) with one session per site.
+    Every VM is validated first (replica present, recovery point, network map, re-IP plan, test network
+    isolation); then each step runs for all VMs at once.
+  - V(test) creates C(<vm>-test) from the chosen recovery point on an isolated network, re-IPs it, powers it
+    on and waits until VMware Tools runs and the expected addresses are reported. The replica and the
+    source are not touched, and a test network that reaches a physical network is refused.
+  - V(cleanup_test) removes the test copies made by V(test) (only VMs that carry the test record).
+  - V(planned) shuts the source guests down, makes a final recovery point, fences the sources, then starts
+    the replicas on the live networks with re-IP. A replica is started only after its source was seen
+    powered off, so both never run together. If the final sync fails, the source is started again.
+  - V(unplanned) starts the replicas from the chosen recovery point without needing the source site. If
+    the source site answers and a source VM still runs, the call is refused unless
+    O(allow_source_running=true).
+  - V(reverse) replicates failed-over VMs back to their old primaries, which become their replicas (the
+    first step of a failback; a planned failover in the other direction completes it).
+  - Every mode is safe to rerun, because it continues from the roles recorded on the VMs.
+extends_documentation_fragment:
+  - vmdr.replication.common
+attributes:
+  check_mode:
+    support: full
+    description: Validates everything and reports what would happen; starts no task.
+  diff_mode:
+    support: full
+    description: Shows roles and power states (or test copies) before and after.
+options:
+  mode:
+    description: The failover step.
+    type: str
+    required: true
+    choices: [test, cleanup_test, planned, unplanned, reverse]
+  recovery_point:
+    description:
+      - V(latest), a recovery point id, or a UTC time (C(2026-11-21T10:00:00Z)) meaning the newest point at or
+        before it. A VM entry in O(vms) may carry its own C(recovery_point).
+    type: str
+    default: latest
+  network_map:
+    description: Networks at the recovery site.
+    type: dict
+    suboptions:
+      live:
+        description: Source network name -> recovery network name (planned and unplanned).
+        type: dict
+      test:
+        description:
+          - Isolated network name, or source network name -> isolated network name (test). Defaults to the
+            test network staged with M(vmdr.replication.network_map).
+        type: raw
+  reip:
+    description: Re-IP rules applied by guest customization before power-on (see M(vmdr.replication.reip)).
+    type: dict
+    suboptions:
+      rules:
+        description: Subnet rules, tried in order (C(source), C(target), C(gateway), C(dns), C(dns_suffix)).
+        type: list
+        elements: dict
+      overrides:
+        description: Per-VM NIC addresses that win over the rules.
+        type: dict
+      unmatched:
+        description: What to do with an address no rule covers.
+        type: str
+        default: fail
+        choices: [fail, keep]
+  power_on:
+    description: Power on the test copies or recovered VMs.
+    type: bool
+    default: true
+  wait_ready:
+    description: Wait until each VM runs VMware Tools and reports its expected addresses.
+    type: bool
+    default: true
+  wait_for_ip:
+    description: Without a re-IP plan, also wait for the guest to report any address.
+    type: bool
+    default: true
+  ready_timeout:
+    description: Seconds to wait for readiness.
+    type: int
+    default: 600
+  shutdown_timeout:
+    description: Seconds to wait for source guests to shut down (planned).
+    type: int
+    default: 300
+  force_power_off:
+    description: Power a source off when its guest does not shut down in time (planned). Unflushed guest data may be lost.
+    type: bool
+    default: false
+  allow_source_running:
+    description: Accept an unplanned failover while source VMs still run (two copies will run).
+    type: bool
+    default: false
+  test_suffix:
+    description: Suffix of test copy names.
+    type: str
+    default: -test
+  test_folder:
+    description: VM folder for test copies (default the replica's folder).
+    type: str
+  run_id:
+    description: Identifier of the drill or runbook run, recorded on what this call creates; cleanup with a run_id removes only that run's copies.
+    type: str
+'''
+
+EXAMPLES = r'''
+- name: Drill - start isolated, re-IPed copies of priority group 1
+  vmdr.replication.failover:
+    mode: test
+    vms: [app-db-01, app-mq-01]
+    network_map:
+      test: dr-test
+    reip:
+      rules:
+        - source: 10.10.0.0/16
+          target: 10.99.0.0/16
+    run_id: "drill-{{ ansible_date_time.iso8601_basic_short }}"
+  register: drill
+  delegate_to: localhost
+
+- name: Drill - remove the test copies
+  vmdr.replication.failover:
+    mode: cleanup_test
+    vms: [app-db-01, app-mq-01]
+  delegate_to: localhost
+
+- name: Planned migration to the recovery site, no data loss
+  vmdr.replication.failover:
+    mode: planned
+    vms: [app-db-01]
+    network_map:
+      live:
+        prod-db: dr-db
+    reip:
+      rules:
+        - source: 10.10.2.0/24
+          target: 10.20.2.0/24
+          gateway: 10.20.2.1
+  delegate_to: localhost
+
+- name: Disaster - recover from the recovery point before the corruption
+  vmdr.replication.failover:
+    mode: unplanned
+    vms:
+      - name: app-db-01
+        recovery_point: "2026-11-21T09:45:00Z"
+    network_map:
+      live:
+        prod-db: dr-db
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+vms:
+  description: One entry per VM, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The VM as named in O(vms).
+      type: str
+      sample: app-db-01
+    changed:
+      description: Whether this VM changed.
+      type: bool
+      sample: true
+    failed:
+      description: Whether this VM failed.
+      type: bool
+      sample: false
+    recovery_point:
+      description: The recovery point used (id and UTC time).
+      type: dict
+      returned: test, planned, unplanned, reverse
+      sample: {"id": "20261121T101500Z", "time": "2026-11-21T10:15:00Z"}
+    achieved_rpo_seconds:
+      description: Seconds between the recovery point and the start of this failover (0 after a planned final sync).
+      type: int
+      returned: when a failover ran
+      sample: 95
+    time_to_ready_seconds:
+      description: Seconds from the start of the call until the VM was ready.
+      type: float
+      returned: when readiness was awaited
+      sample: 41.2
+    test_vm:
+      description: Name of the test copy.
+      type: str
+      returned: test
+      sample: app-db-01-test
+    recovered_vm:
+      description: The replica brought into service.
+      type: dict
+      returned: planned, unplanned
+      sample: {"name": "app-db-01", "moid": "vm-77", "power_state": "poweredOff"}
+    networks:
+      description: Network per NIC index.
+      type: list
+      elements: dict
+      returned: test, planned, unplanned
+      sample: [{"index": 0, "network": "dr-test"}]
+    reip:
+      description: The re-IP plan applied per NIC.
+      type: list
+      elements: dict
+      returned: when re-IP was asked for
+      sample: [{"index": 0, "source_ip": "10.10.2.21", "target_ip": "10.99.2.21", "target_prefix": 16}]
+    removed:
+      description: Test copies removed.
+      type: list
+      elements: str
+      returned: cleanup_test
+      sample: [app-db-01-test]
+    error:
+      description: What failed, where (VM, site, step) and what to do.
+      type: dict
+      returned: when the VM failed
+'''
+
+from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
+from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner
+
+SETTINGS = ("recovery_point", "network_map", "power_on", "wait_ready", "wait_for_ip", "ready_timeout",
+            "shutdown_timeout", "force_power_off", "allow_source_running", "test_suffix", "test_folder", "run_id")
+
+
+def main():
+    spec = dict(
+        mode=dict(type="str", required=True, choices=["test", "cleanup_test", "planned", "unplanned", "reverse"]),
+        recovery_point=dict(type="str", default="latest"),
+        network_map=dict(type="dict", options=dict(live=dict(type="dict"), test=dict(type="raw"))),
+        reip=dict(type="dict", options=dict(
+            rules=dict(type="list", elements="dict"), overrides=dict(type="dict"),
+            unmatched=dict(type="str", default="fail", choices=["fail", "keep"]))),
+        power_on=dict(type="bool", default=True),
+        wait_ready=dict(type="bool", default=True),
+        wait_for_ip=dict(type="bool", default=True),
+        ready_timeout=dict(type="int", default=600),
+        shutdown_timeout=dict(type="int", default=300),
+        force_power_off=dict(type="bool", default=False),
+        allow_source_running=dict(type="bool", default=False),
+        test_suffix=dict(type="str", default="-test"),
+        test_folder=dict(type="str"),
+        run_id=dict(type="str"),
+    )
+    vmdr = VmdrModule(spec, vm_options=("recovery_point",))
+    params = vmdr.params
+
+    def operation(provider, refs):
+        settings = dict((k, params[k]) for k in SETTINGS)
+        reip = params["reip"]
+        if reip and (reip.get("rules") or reip.get("overrides")):
+            settings["reip"] = ReipPlanner(reip.get("rules"), reip.get("overrides"), reip.get("unmatched"))
+        return provider.failover(refs, params["mode"], settings)
+
+    vmdr.run(operation)
+
+
+if __name__ == "__main__":
+    main()

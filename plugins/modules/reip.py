@@ -1,0 +1,156 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: reip
+short_description: Compute and stage new IP addresses for replicas at the recovery site
+version_added: 0.1.0
+author:
+  - vmdr.replication maintainers (@vmdr-replication)
+description:
+  - Computes a re-IP plan for every NIC of each replica from the addresses its source had at the last sync.
+    Rules move an address from a source subnet to a target subnet keeping the host part (first matching
+    rule wins); per-VM overrides set an address outright. The plan is computed with netaddr and checked
+    (malformed subnets, gateways outside the subnet, two NICs given one address) before anything changes.
+  - With O(provider=vsphere) the plan is staged as guest customization on the powered-off replica and is
+    applied by VMware Tools at its next power-on (the failover). Staging the same plan again changes nothing.
+  - M(vmdr.replication.failover) takes the same rules to re-IP test copies and failed-over VMs in one call.
+extends_documentation_fragment:
+  - vmdr.replication.common
+attributes:
+  check_mode:
+    support: full
+    description: Returns the computed plan; stages nothing.
+  diff_mode:
+    support: full
+    description: Shows the staged plan before and after.
+options:
+  rules:
+    description: Subnet rules, tried in order.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      source:
+        description: Source subnet in CIDR notation.
+        type: str
+        required: true
+      target:
+        description: Target subnet, at least as large as the source.
+        type: str
+        required: true
+      gateway:
+        description: Default gateway in the target subnet.
+        type: str
+      dns:
+        description: DNS servers for NICs moved by this rule.
+        type: list
+        elements: str
+      dns_suffix:
+        description: DNS domain for NICs moved by this rule.
+        type: str
+  overrides:
+    description:
+      - Per-VM addresses that win over the rules. VM name -> list of C(nic) (index) or C(network) (source
+        network name), C(ip) (address/prefix), C(gateway), C(dns).
+    type: dict
+    default: {}
+  unmatched:
+    description: What to do with an address no rule or override covers.
+    type: str
+    default: fail
+    choices: [fail, keep]
+'''
+
+EXAMPLES = r'''
+- name: Move the web and database subnets to the recovery site's subnets
+  vmdr.replication.reip:
+    vms: [app-web-01, app-db-01]
+    rules:
+      - source: 10.10.1.0/24
+        target: 10.20.1.0/24
+        gateway: 10.20.1.1
+        dns: [10.20.0.53]
+      - source: 10.10.2.0/24
+        target: 10.20.2.0/24
+        gateway: 10.20.2.1
+    overrides:
+      app-db-01:
+        - nic: 0
+          ip: 10.20.2.100/24
+          gateway: 10.20.2.1
+  register: plan
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+vms:
+  description: One entry per VM, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The VM as named in O(vms).
+      type: str
+      sample: app-web-01
+    changed:
+      description: Whether a new plan was staged.
+      type: bool
+      sample: true
+    failed:
+      description: Whether this VM failed.
+      type: bool
+      sample: false
+    nics:
+      description: The re-IP plan per NIC.
+      type: list
+      elements: dict
+      sample:
+        - index: 0
+          network: prod-web
+          source_ip: 10.10.1.11
+          target_ip: 10.20.1.11
+          target_prefix: 24
+          gateway: 10.20.1.1
+          dns: [10.20.0.53]
+          action: translate
+          rule: 0
+    state:
+      description: Fingerprint of the staged plan.
+      type: dict
+      sample: {"staged": "3f1c0a9b2d4e5f60"}
+    error:
+      description: What failed, where (VM, site, step) and what to do.
+      type: dict
+      returned: when the VM failed
+'''
+
+from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
+from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner
+
+
+def main():
+    spec = dict(
+        rules=dict(type="list", elements="dict", default=[], options=dict(
+            source=dict(type="str", required=True), target=dict(type="str", required=True),
+            gateway=dict(type="str"), dns=dict(type="list", elements="str"), dns_suffix=dict(type="str"))),
+        overrides=dict(type="dict", default={}),
+        unmatched=dict(type="str", default="fail", choices=["fail", "keep"]),
+    )
+    vmdr = VmdrModule(spec)
+
+    def operation(provider, refs):
+        planner = ReipPlanner(vmdr.params["rules"], vmdr.params["overrides"], vmdr.params["unmatched"])
+        return provider.reip(refs, planner)
+
+    vmdr.run(operation)
+
+
+if __name__ == "__main__":
+    main()

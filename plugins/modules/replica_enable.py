@@ -1,0 +1,210 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: replica_enable
+short_description: Enable, pause or remove VM replication to a recovery site
+version_added: 0.1.0
+author:
+  - vmdr.replication maintainers (@vmdr-replication)
+description:
+  - Creates, updates, pauses or removes the replication of a batch of VMs from the O(source) site to the
+    O(target) site, in one session per site.
+  - With O(provider=vsphere) the C(copy) engine is used. Each sync snapshots the source, streams the frozen
+    disks through the datastore HTTP interface into a new recovery point at the target, and keeps the
+    powered-off replica VM pointed at the newest one. The relationship and its recovery points are recorded
+    in vCenter on both VMs, so every controller (AWX node) sees the same state.
+  - Everything is validated for all VMs (names, policy limits, network mapping, placement) before anything
+    changes.
+extends_documentation_fragment:
+  - vmdr.replication.common
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and starts no task.
+  diff_mode:
+    support: full
+    description: Shows the replication record before and after, per VM.
+options:
+  state:
+    description:
+      - V(present) enables (or resumes) replication, V(paused) keeps the relationship but stops syncs,
+        V(absent) removes the relationship from both VMs.
+    type: str
+    default: present
+    choices: [present, paused, absent]
+  policy:
+    description: Replication policy of every VM in O(vms).
+    type: dict
+    suboptions:
+      rpo:
+        description:
+          - Recovery point objective in minutes, 5 to 1440 for vSphere (15 or more with O(policy.quiesce)).
+          - The C(copy) engine makes a recovery point each time M(vmdr.replication.replica_sync) runs;
+            schedule it at least every RPO/2.
+        type: float
+        default: 15
+      recovery_points:
+        description: How many recovery points to keep (1 to 24). Any of them can be chosen at failover.
+        type: int
+        default: 3
+      quiesce:
+        description: Quiesce the guest file systems (VMware Tools) when taking the sync snapshot.
+        type: bool
+        default: false
+  placement:
+    description:
+      - Where replicas are created at the target site. When a choice is unambiguous (one cluster, one
+        datastore) it may be left out.
+    type: dict
+    suboptions:
+      cluster:
+        description: Cluster whose root resource pool holds the replicas.
+        type: str
+      host:
+        description: Host to register replicas on.
+        type: str
+      resource_pool:
+        description: Resource pool for the replicas (wins over O(placement.cluster)).
+        type: str
+      datastore:
+        description: Datastore for replica disks and recovery points.
+        type: str
+      folder:
+        description: VM folder for the replicas.
+        type: str
+  initial_replication:
+    description:
+      - V(now) makes the first recovery point immediately. V(seed) adopts a powered-off VM of the same name
+        already at the target (for example restored from backup) as the replica. V(defer) records the
+        relationship only; the first M(vmdr.replication.replica_sync) makes the replica.
+    type: str
+    default: now
+    choices: [now, seed, defer]
+  network_map:
+    description:
+      - Recovery network for each source network, used to place the replica's NICs.
+      - A source network that is not mapped must exist with the same name at the target, or the call is
+        refused before anything changes.
+    type: dict
+    suboptions:
+      live:
+        description: Source network name -> recovery network name.
+        type: dict
+      test:
+        description: Isolated network (name) or mapping for test failovers; recorded for later use.
+        type: raw
+  delete_replica:
+    description:
+      - With O(state=absent), also delete the replica VM and its recovery points. By default the replica
+        is kept, powered off, without its replication record.
+    type: bool
+    default: false
+'''
+
+EXAMPLES = r'''
+- name: Protect the web tier with a 15 minute RPO and 4 recovery points
+  vmdr.replication.replica_enable:
+    source:
+      hostname: vcenter-a.example.com
+      username: dr-svc@vsphere.local
+      password: "{{ vault_vcenter_a_password }}"
+    target:
+      hostname: vcenter-b.example.com
+      username: dr-svc@vsphere.local
+      password: "{{ vault_vcenter_b_password }}"
+    vms: [app-web-01, app-web-02]
+    policy:
+      rpo: 15
+      recovery_points: 4
+    placement:
+      cluster: dr-cluster
+      datastore: dr-ds01
+      folder: vmdr-replicas
+    network_map:
+      live:
+        prod-web: dr-web
+  delegate_to: localhost
+
+- name: Pause replication during a maintenance window
+  vmdr.replication.replica_enable:
+    vms: [app-db-01]
+    state: paused
+  delegate_to: localhost
+
+- name: Stop replicating and delete the replica
+  vmdr.replication.replica_enable:
+    vms: [app-old-01]
+    state: absent
+    delete_replica: true
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+vms:
+  description: One entry per VM, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The VM as named in O(vms).
+      type: str
+      sample: app-web-01
+    changed:
+      description: Whether this VM changed.
+      type: bool
+      sample: true
+    failed:
+      description: Whether this VM failed; see RV(vms[].error).
+      type: bool
+      sample: false
+    state:
+      description: The replication record after the call (none when removed).
+      type: dict
+      sample: {"role": "source", "pair": "5b0c...", "state": "enabled", "policy": {"rpo": 15, "recovery_points": 3, "quiesce": false}}
+    replica:
+      description: The replica VM at the target, when it existed before the call.
+      type: dict
+      sample: {"name": "app-web-01", "moid": "vm-123", "power_state": "poweredOff"}
+    recovery_point:
+      description: The recovery point made by the initial replication.
+      type: dict
+      sample: {"id": "20261121T101500Z", "time": "2026-11-21T10:15:00Z"}
+    error:
+      description: What failed, where (VM, site, step) and what to do.
+      type: dict
+      returned: when the VM failed
+'''
+
+from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
+
+
+def main():
+    spec = dict(
+        state=dict(type="str", default="present", choices=["present", "paused", "absent"]),
+        policy=dict(type="dict", options=dict(
+            rpo=dict(type="float", default=15),
+            recovery_points=dict(type="int", default=3),
+            quiesce=dict(type="bool", default=False))),
+        placement=dict(type="dict", options=dict(
+            cluster=dict(type="str"), host=dict(type="str"), resource_pool=dict(type="str"),
+            datastore=dict(type="str"), folder=dict(type="str"))),
+        initial_replication=dict(type="str", default="now", choices=["now", "seed", "defer"]),
+        network_map=dict(type="dict", options=dict(live=dict(type="dict"), test=dict(type="raw"))),
+        delete_replica=dict(type="bool", default=False),
+    )
+    vmdr = VmdrModule(spec)
+    params = vmdr.params
+    vmdr.run(lambda provider, refs: provider.enable(
+        refs, params["state"], params["policy"], params["placement"], params["initial_replication"],
+        params["network_map"], params["delete_replica"]))
+
+
+if __name__ == "__main__":
+    main()
