@@ -4,7 +4,7 @@ ROOT := $(abspath .)
 VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 RUN_DIR := $(ROOT)/lab/run
-APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev rsync
+APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev rsync python3-venv
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 

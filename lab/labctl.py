@@ -1,4 +1,4 @@
-"""Lab control: python -m lab.labctl {build,up,down,status,env,disable,enable} [options].
+"""Lab control: python -m lab.labctl {build,up,down,status,env,disable,enable,delay} [options].
 
 `up` starts two vcsim sites (site-a protected, site-b recovery) with TLS from
 the lab CA, seeds them and writes <run-dir>/lab.json and inventory.yml.
@@ -228,6 +228,16 @@ def cmd_methods(args):
     return 0
 
 
+def cmd_delay(args):
+    state = load_state(args.run_dir)
+    if not state:
+        print("lab is down", file=sys.stderr)
+        return 1
+    for name in args.sites or SITE_NAMES:
+        control.set_delay(state["sites"][name], state["ca_file"], args.ms, args.method)
+    return 0
+
+
 def parser():
     p = argparse.ArgumentParser(prog="python -m lab.labctl", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -254,6 +264,10 @@ def parser():
         sp.add_argument("site", choices=SITE_NAMES)
         sp.add_argument("vm")
         sp.add_argument("methods", help="comma-separated SOAP method names, e.g. PowerOnVM_Task")
+    sp = add("delay", cmd_delay, "set SOAP latency at runtime (seed fast, then measure with latency)")
+    sp.add_argument("ms", type=int)
+    sp.add_argument("--method", default="", help="extra per-method delays, e.g. PowerOnVM_Task:500")
+    sp.add_argument("--site", dest="sites", action="append", choices=SITE_NAMES)
     return p
 
 

@@ -36,11 +36,11 @@ def build(state):
                       "folder": recovery["replica_folder"]},
         "network_map": {"live": dict(LIVE_NETS), "test": "dr-test"},
         "reip": {
-            "live": {"rules": [
+            "live": {"allow_sysprep": True, "rules": [
                 {"source": "10.10.1.0/24", "target": "10.20.1.0/24", "gateway": "10.20.1.1", "dns": ["10.20.0.53"]},
                 {"source": "10.10.2.0/24", "target": "10.20.2.0/24", "gateway": "10.20.2.1", "dns": ["10.20.0.53"]},
             ]},
-            "test": {"rules": [
+            "test": {"allow_sysprep": True, "rules": [
                 {"source": "10.10.0.0/16", "target": "10.99.0.0/16", "gateway": "10.99.0.1"},
             ]},
         },

@@ -11,3 +11,12 @@ def set_methods(site, ca_file, vm, methods, disabled=True):
                       auth=(site["username"], site["password"]), verify=ca_file, timeout=10)
     if r.status_code != 200:
         raise RuntimeError("%s %s on %s: HTTP %d %s" % (action, methods, vm, r.status_code, r.text.strip()))
+
+
+def set_delay(site, ca_file, delay_ms, per_method=""):
+    """Latency for every later SOAP call at that site (ms), plus per-method extras like PowerOnVM_Task:500."""
+    r = requests.post("https://%s:%d/vmdrlab/delay" % (site["hostname"], site["port"]),
+                      data={"delay": str(delay_ms), "method": per_method},
+                      auth=(site["username"], site["password"]), verify=ca_file, timeout=10)
+    if r.status_code != 200:
+        raise RuntimeError("delay %s ms: HTTP %d %s" % (delay_ms, r.status_code, r.text.strip()))

@@ -19,17 +19,16 @@ options:
   source:
     description:
       - Connection to the protected site (where the VMs run in normal operation).
-      - Every suboption falls back to an environment variable E(VMDR_SOURCE_<SUBOPTION>), for example
-        E(VMDR_SOURCE_HOST), E(VMDR_SOURCE_PASSWORD).
+      - Connection suboptions fall back to environment variables, as AWX credentials set them
+        E(VMDR_SOURCE_HOST), E(VMDR_SOURCE_PORT), E(VMDR_SOURCE_USERNAME), E(VMDR_SOURCE_PASSWORD),
+        E(VMDR_SOURCE_VALIDATE_CERTS), E(VMDR_SOURCE_CA_PATH) and E(VMDR_SOURCE_DATACENTER).
     type: dict
     suboptions: &site
       name:
         description: Site name used in messages and results, for example V(site-a).
         type: str
       hostname:
-        description:
-          - vCenter host name.
-          - If not set, the value of the E(VMDR_SOURCE_HOST) or E(VMDR_TARGET_HOST) environment variable is used.
+        description: vCenter host name.
         type: str
       port:
         description: HTTPS port of vCenter.
@@ -56,7 +55,9 @@ options:
   target:
     description:
       - Connection to the recovery site (where replicas live and failovers start VMs).
-      - Every suboption falls back to E(VMDR_TARGET_<SUBOPTION>).
+      - Connection suboptions fall back to E(VMDR_TARGET_HOST), E(VMDR_TARGET_PORT), E(VMDR_TARGET_USERNAME),
+        E(VMDR_TARGET_PASSWORD), E(VMDR_TARGET_VALIDATE_CERTS), E(VMDR_TARGET_CA_PATH) and
+        E(VMDR_TARGET_DATACENTER).
     type: dict
     suboptions: *site
   vms:

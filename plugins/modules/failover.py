@@ -78,6 +78,10 @@ options:
         type: str
         default: fail
         choices: [fail, keep]
+      allow_sysprep:
+        description: Accept re-IP of Windows guests through Sysprep (new SID, domain membership at risk).
+        type: bool
+        default: false
   power_on:
     description: Power on the test copies or recovered VMs.
     type: bool
@@ -247,7 +251,8 @@ def main():
         network_map=dict(type="dict", options=dict(live=dict(type="dict"), test=dict(type="raw"))),
         reip=dict(type="dict", options=dict(
             rules=dict(type="list", elements="dict"), overrides=dict(type="dict"),
-            unmatched=dict(type="str", default="fail", choices=["fail", "keep"]))),
+            unmatched=dict(type="str", default="fail", choices=["fail", "keep"]),
+            allow_sysprep=dict(type="bool", default=False))),
         power_on=dict(type="bool", default=True),
         wait_ready=dict(type="bool", default=True),
         wait_for_ip=dict(type="bool", default=True),
@@ -266,7 +271,8 @@ def main():
         settings = dict((k, params[k]) for k in SETTINGS)
         reip = params["reip"]
         if reip and (reip.get("rules") or reip.get("overrides")):
-            settings["reip"] = ReipPlanner(reip.get("rules"), reip.get("overrides"), reip.get("unmatched"))
+            settings["reip"] = ReipPlanner(reip.get("rules"), reip.get("overrides"), reip.get("unmatched"),
+                                           reip.get("allow_sysprep"))
         return provider.failover(refs, params["mode"], settings)
 
     vmdr.run(operation)

@@ -65,6 +65,12 @@ options:
     type: str
     default: fail
     choices: [fail, keep]
+  allow_sysprep:
+    description:
+      - vSphere re-IPs Windows guests only through Sysprep, which gives them a new SID and can break their
+        domain membership. Windows VMs are refused unless this is V(true).
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -142,11 +148,13 @@ def main():
             gateway=dict(type="str"), dns=dict(type="list", elements="str"), dns_suffix=dict(type="str"))),
         overrides=dict(type="dict", default={}),
         unmatched=dict(type="str", default="fail", choices=["fail", "keep"]),
+        allow_sysprep=dict(type="bool", default=False),
     )
     vmdr = VmdrModule(spec)
 
     def operation(provider, refs):
-        planner = ReipPlanner(vmdr.params["rules"], vmdr.params["overrides"], vmdr.params["unmatched"])
+        planner = ReipPlanner(vmdr.params["rules"], vmdr.params["overrides"], vmdr.params["unmatched"],
+                              vmdr.params["allow_sysprep"])
         return provider.reip(refs, planner)
 
     vmdr.run(operation)

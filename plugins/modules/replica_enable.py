@@ -97,7 +97,10 @@ options:
         description: Source network name -> recovery network name.
         type: dict
       test:
-        description: Isolated network (name) or mapping for test failovers; recorded for later use.
+        description:
+          - Isolated network (name) or source network -> isolated network mapping for test failovers. It is
+            recorded on the replica and used by M(vmdr.replication.failover) O(vmdr.replication.failover#module:mode=test)
+            when that call names no test network. Isolation is checked when the test failover runs.
         type: raw
   delete_replica:
     description:

@@ -14,9 +14,9 @@ author:
   - vmdr.replication maintainers (@vmdr-replication)
 description:
   - Syncs a batch of replicated VMs to the target site in one session per site.
-  - By default only VMs whose newest recovery point is older than their RPO are synced, so a scheduled run
-    (for example an AWX schedule every RPO/2) keeps every VM within its RPO and reports C(changed) only
-    when it made a recovery point. O(force=true) makes a new recovery point for every VM.
+  - By default only VMs whose newest recovery point is older than half their RPO are synced, so a run
+    scheduled every RPO/2 (for example an AWX schedule) keeps every VM within its RPO and reports C(changed)
+    only when it made a recovery point. O(force=true) makes a new recovery point for every VM.
   - With O(provider=vsphere) a sync snapshots the sources, streams their frozen disks to the target,
     points the powered-off replica at the new recovery point, removes the snapshots and drops the recovery
     points beyond the policy.
@@ -31,7 +31,7 @@ attributes:
     description: Shows the newest recovery point and RPO compliance before and after.
 options:
   force:
-    description: Sync every VM now, even those within their RPO.
+    description: Sync every VM now, even those whose newest recovery point is younger than half their RPO.
     type: bool
     default: false
   wait_within_rpo:

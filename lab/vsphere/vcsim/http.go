@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/ioutil"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/vmware/govmomi/simulator"
@@ -67,7 +68,9 @@ func authorized(r *http.Request, user, pass string) bool {
 //
 //	POST /vmdrlab/disable  vm=NAME&method=PowerOnVM_Task[,..]
 //	POST /vmdrlab/enable   (same form) undoes it.
-func controlHandler(user, pass string) func(http.ResponseWriter, *http.Request) {
+//	POST /vmdrlab/delay    delay=MS[&method=Name:MS,..] sets the latency of every later SOAP call, so a
+//	                       scale lab can be seeded fast and then measured with latency.
+func controlHandler(user, pass string, delays *simulator.DelayConfig) func(http.ResponseWriter, *http.Request) {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, p, ok := r.BasicAuth()
 		if !ok || u != user || p != pass {
@@ -79,6 +82,10 @@ func controlHandler(user, pass string) func(http.ResponseWriter, *http.Request) 
 			return
 		}
 		action := strings.TrimPrefix(r.URL.Path, controlPrefix)
+		if action == "delay" {
+			setDelay(w, r, delays)
+			return
+		}
 		if action != "disable" && action != "enable" {
 			http.NotFound(w, r)
 			return
@@ -94,4 +101,21 @@ func controlHandler(user, pass string) func(http.ResponseWriter, *http.Request) 
 		}
 		fmt.Fprintf(w, "%s %s %s\n", action, r.FormValue("vm"), strings.Join(methods, ","))
 	}
+}
+
+func setDelay(w http.ResponseWriter, r *http.Request, delays *simulator.DelayConfig) {
+	ms, err := strconv.Atoi(r.FormValue("delay"))
+	if err != nil || ms < 0 {
+		http.Error(w, "delay must be a number of ms", http.StatusBadRequest)
+		return
+	}
+	perMethod, err := parseMethodDelay(r.FormValue("method"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	// the service reads these on every call; replacing the map (not editing it) keeps readers safe
+	delays.MethodDelay = perMethod
+	delays.Delay = ms
+	fmt.Fprintf(w, "delay %d ms, per method %v\n", ms, perMethod)
 }

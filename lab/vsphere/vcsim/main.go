@@ -87,7 +87,7 @@ func main() {
 
 	agent := newGuestAgent(time.Duration(*bootMS) * time.Millisecond)
 	agent.start()
-	model.Service.HandleFunc(controlPrefix, controlHandler(*username, *password))
+	model.Service.HandleFunc(controlPrefix, controlHandler(*username, *password, &model.DelayConfig))
 
 	server := model.Service.NewServer()
 	// Safe before the readiness line: nobody knows the port is ours yet.

@@ -109,7 +109,10 @@ class DatastoreHttp(object):
                 raise VmdrError("GET %s answered HTTP %s" % (src_path, response.status_code),
                                 site=self.site.name, step="read source disk",
                                 hint="Check the datastore and that the user may browse it")
-            length = int(response.headers.get("Content-Length") or 0)
+            if response.headers.get("Content-Length") is None:
+                raise VmdrError("the source answered %s without a Content-Length" % src_path, site=self.site.name,
+                                step="read source disk", hint="The datastore HTTP interface must send file sizes")
+            length = int(response.headers["Content-Length"])
             body = _StreamBody(response, length)
             put = target.http.put(target.url(dst_path), data=body,
                                   headers={"Content-Type": "application/octet-stream"}, timeout=self.timeout,

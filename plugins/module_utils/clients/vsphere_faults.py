@@ -9,6 +9,12 @@ __metaclass__ = type
 import socket
 import ssl
 
+try:
+    import requests
+    HAS_REQUESTS = True
+except ImportError:
+    HAS_REQUESTS = False
+
 # fault class name -> hint; the fault's own text (msg / localizedMessage) is kept in the message.
 FAULT_HINTS = {
     "InvalidLogin": "Check the username and password for this site (vault or VMDR_*_USERNAME/PASSWORD)",
@@ -50,11 +56,29 @@ def fault_text(exc):
         text = getattr(item, "message", None)
         if text:
             return str(text)
+    if _is_vim_fault(exc):
+        return fault_name(exc)  # str() of a pyVmomi fault is a multi-line object dump
     return str(exc) or fault_name(exc)
+
+
+def _is_vim_fault(exc):
+    return type(exc).__module__.startswith("pyVmomi") or hasattr(exc, "faultCause")
+
+
+def _hint(exc):
+    """The hint of the fault's class or of its nearest parent fault class."""
+    for cls in type(exc).__mro__:
+        hint = FAULT_HINTS.get(cls.__name__.split(".")[-1])
+        if hint:
+            return hint
+    return None
 
 
 def describe(exc):
     """Returns (message, hint, fault_name) for any exception raised while talking to a site."""
+    transport = _describe_requests(exc)
+    if transport is not None:
+        return transport
     if isinstance(exc, ssl.SSLError):
         return ("TLS verification failed: %s" % exc,
                 "Give the site's CA with ca_path (or VMDR_*_CA_PATH); validate_certs stays on by default",
@@ -64,10 +88,22 @@ def describe(exc):
     if isinstance(exc, (ConnectionError, socket.error)):
         return ("cannot reach the site: %s" % exc, "Check hostname, port and that vCenter is up", "ConnectionError")
     name = fault_name(exc)
-    hint = FAULT_HINTS.get(name)
+    hint = _hint(exc)
     text = fault_text(exc)
-    if name == "NoPermission":
-        privilege = getattr(exc, "privilegeId", None)
-        if privilege:
-            text = "%s (missing privilege %s)" % (text, privilege)
-    return (text if text != name else "vCenter fault %s" % name, hint, name)
+    if text == name:
+        text = "vCenter fault %s" % name
+    privilege = getattr(exc, "privilegeId", None)
+    if name == "NoPermission" and privilege:
+        text = "%s (missing privilege %s)" % (text, privilege)
+    return (text, hint, name)
+
+
+def _describe_requests(exc):
+    """Errors of the datastore HTTP transfers (requests), which do not derive from ssl/socket errors."""
+    if not HAS_REQUESTS or not isinstance(exc, requests.exceptions.RequestException):
+        return None
+    if isinstance(exc, requests.exceptions.SSLError):
+        return describe(ssl.SSLError(str(exc)))
+    if isinstance(exc, requests.exceptions.Timeout):
+        return describe(socket.timeout(str(exc)))
+    return ("cannot reach the site: %s" % exc, "Check hostname, port and that vCenter is up", "ConnectionError")

@@ -14,6 +14,16 @@ except ImportError:
 PAGE_SIZE = 1000
 
 
+def service_content(si):
+    """ServiceContent once per connection (kept on its stub): every RetrieveContent() is a round trip."""
+    stub = si._stub
+    content = getattr(stub, "_vmdr_service_content", None)
+    if content is None:
+        content = si.RetrieveContent()
+        stub._vmdr_service_content = content
+    return content
+
+
 def _collect(pc, spec):
     options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=PAGE_SIZE)
     result = pc.RetrievePropertiesEx([spec], options)
@@ -29,7 +39,7 @@ def _collect(pc, spec):
 
 def retrieve_view(si, root, obj_type, paths):
     """Every object of ``obj_type`` below ``root`` with ``paths``; the view is destroyed afterwards."""
-    content = si.RetrieveContent()
+    content = service_content(si)
     view = content.viewManager.CreateContainerView(root, [obj_type], True)
     try:
         traversal = vmodl.query.PropertyCollector.TraversalSpec(
@@ -51,7 +61,7 @@ def retrieve_objects(si, objs, paths, obj_type=None):
     spec = vmodl.query.PropertyCollector.FilterSpec(
         objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=o, skip=False) for o in objs],
         propSet=[vmodl.query.PropertyCollector.PropertySpec(type=obj_type, pathSet=list(paths), all=False)])
-    return _collect(si.RetrieveContent().propertyCollector, spec)
+    return _collect(service_content(si).propertyCollector, spec)
 
 
 def extra_config(props, prefix=None):

@@ -10,7 +10,8 @@ import ssl
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError, NotFoundError
 from ansible_collections.vmdr.replication.plugins.module_utils.clients import vsphere_faults
-from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import retrieve_view
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import (
+    retrieve_view, service_content)
 
 try:
     from pyVim.connect import SmartConnect, Disconnect
@@ -56,12 +57,12 @@ class VsphereSite(object):
             message, hint, fault = vsphere_faults.describe(exc)
             raise VmdrError("cannot log in to %s:%s: %s" % (self.hostname, self.port, message),
                             site=self.name, step="connect", hint=hint, fault=fault)
-        self.instance_uuid = self.si.content.about.instanceUuid
+        self.instance_uuid = service_content(self.si).about.instanceUuid
         self.datacenter = self._find_datacenter()
         return self
 
     def _find_datacenter(self):
-        rows = retrieve_view(self.si, self.si.content.rootFolder, vim.Datacenter, ["name"])
+        rows = retrieve_view(self.si, service_content(self.si).rootFolder, vim.Datacenter, ["name"])
         if self.datacenter_name is None:
             if len(rows) != 1:
                 raise VmdrError("%d datacenters found (%s) and none was named" % (

@@ -44,13 +44,11 @@ class TaskRunner(object):
     """``run(jobs)`` where jobs are (key, submit) and ``submit()`` returns a vim.Task (or None when the
     call itself finished the work, e.g. ShutdownGuest)."""
 
-    def __init__(self, si, max_concurrent=DEFAULT_MAX_CONCURRENT, timeout=1800, poll_interval=0.2,
-                 counter=None):
+    def __init__(self, si, max_concurrent=DEFAULT_MAX_CONCURRENT, timeout=1800, poll_interval=1.0):
         self.si = si
         self.max_concurrent = max(1, int(max_concurrent))
         self.timeout = timeout
         self.poll_interval = poll_interval
-        self.counter = counter
 
     def run(self, jobs):
         jobs = list(jobs)
@@ -63,8 +61,16 @@ class TaskRunner(object):
         started = {}
         deadline = time.time() + self.timeout
 
+        stop = threading.Event()
+
         def submit(key, fn):
-            slots.acquire()
+            # wait for a slot, but give up when run() is over (timeout), so no worker outlives it
+            while not slots.acquire(timeout=0.2):
+                if stop.is_set():
+                    return
+            if stop.is_set():
+                slots.release()
+                return
             started[key] = time.time()
             try:
                 task = fn()
@@ -87,30 +93,34 @@ class TaskRunner(object):
         try:
             for key, fn in jobs:
                 pool.submit(submit, key, fn)
+            pause = 0.0
             while True:
                 with lock:
                     watching = dict(inflight)
                     done_count = len(outcomes)
-                if done_count == len(jobs):
+                if done_count == len(jobs) or time.time() > deadline:
                     break
-                if watching:
-                    for key, outcome in self._poll(watching, started).items():
-                        with lock:
-                            inflight.pop(key, None)
-                            outcomes[key] = outcome
-                        slots.release()
-                if time.time() > deadline:
-                    break
-                with lock:
-                    pending = len(jobs) - len(outcomes)
-                if pending:
-                    time.sleep(self.poll_interval)
+                if not watching:
+                    time.sleep(0.01)  # submitters are still calling vCenter
+                    continue
+                finished = self._poll(watching, started)
+                for key, outcome in finished.items():
+                    with lock:
+                        inflight.pop(key, None)
+                        outcomes[key] = outcome
+                    slots.release()
+                # poll again at once after progress; back off while tasks run (one bulk read at a time)
+                pause = 0.0 if finished else min(self.poll_interval, max(0.05, pause * 2))
+                time.sleep(pause)
         finally:
-            pool.shutdown(wait=False)
+            stop.set()
+            pool.shutdown(wait=True)
         for key, _fn in jobs:
             if key not in outcomes:
+                never_started = key not in started
                 outcomes[key] = TaskOutcome(
-                    key, False, error="task did not finish within %s s" % self.timeout,
+                    key, False, error=("task was not started: the step ran out of its %s s" if never_started
+                                       else "task did not finish within %s s") % self.timeout,
                     hint="It may still be running in vCenter; check the task list, then rerun or raise timeout",
                     fault="Timeout")
         return outcomes

@@ -80,7 +80,7 @@ class ReipRule(object):
 class ReipPlanner(object):
     """Turns NIC addresses into a re-IP plan with rules and overrides."""
 
-    def __init__(self, rules=None, overrides=None, unmatched="fail"):
+    def __init__(self, rules=None, overrides=None, unmatched="fail", allow_sysprep=False):
         if not HAS_NETADDR:
             raise InputError("the python library netaddr is required for re-IP", step="validate re-IP rules",
                              hint="pip install netaddr on the controller")
@@ -89,6 +89,8 @@ class ReipPlanner(object):
         self.rules = [ReipRule(i, **self._rule_args(r, i)) for i, r in enumerate(rules or [])]
         self.overrides = overrides or {}
         self.unmatched = unmatched
+        # vSphere re-IPs Windows guests only through Sysprep (new SID, domain trust lost): opt-in
+        self.allow_sysprep = bool(allow_sysprep)
 
     @staticmethod
     def _rule_args(rule, index):
@@ -167,6 +169,9 @@ class ReipPlanner(object):
                              dns_suffix=rule.dns_suffix)
                 return entry
         if self.unmatched == "keep":
+            if nic.get("prefix") is None:
+                raise InputError("NIC %s keeps %s but its prefix length is unknown" % (nic["index"], address), vm=vm,
+                                 step="compute re-IP plan", hint="Give the NIC an override with ip: address/prefix")
             entry.update(action="keep", rule=None, target_ip=str(address), target_prefix=nic.get("prefix"),
                          gateway=nic.get("gateway"), dns=list(nic.get("dns") or []), dns_suffix=None)
             return entry

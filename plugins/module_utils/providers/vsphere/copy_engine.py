@@ -20,7 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.datastore_http import (
     DatastoreHttp, parse_ds_path)
-from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import retrieve_objects
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import (
+    retrieve_objects, service_content)
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import metadata, vm_spec
 
 try:
@@ -70,6 +71,19 @@ def source_nics(props, networks_by_key):
                      "network": vm_spec.network_name_of_backing(nic["backing"], networks_by_key),
                      "ip": first["ip"], "prefix": first["prefix"], "addresses": addresses})
     return nics
+
+
+def make_directory(file_manager, path, datacenter):
+    try:
+        file_manager.MakeDirectory(name=path, datacenter=datacenter, createParentDirectories=True)
+    except vim.fault.FileAlreadyExists:
+        pass
+
+
+def _data_digest(files, descriptor):
+    """Size and SHA-256 of the data extent (the -flat file) when there is one, else of the descriptor."""
+    sent = files.get(flat_name(descriptor)) or files[descriptor]
+    return {"bytes": sent["bytes"], "sha256": sent["sha256"]}
 
 
 class CopyEngine(object):
@@ -135,19 +149,14 @@ class CopyEngine(object):
                 folder = "%s/%s/%s" % (root, gen_id, disk["key"])
                 dst = "[%s] %s/%s" % (datastore, folder, posixpath.basename(path))
                 jobs.append((label, disk, folder, dst))
-        file_manager = self.target.si.content.fileManager
-        for folder in sorted(set(j[2] for j in jobs)):
-            try:
-                file_manager.MakeDirectory(name="[%s] %s" % (datastore, folder), datacenter=self.target.datacenter,
-                                           createParentDirectories=True)
-            except vim.fault.FileAlreadyExists:
-                pass
+        file_manager = service_content(self.target.si).fileManager
 
         def transfer(job):
-            label, disk, _folder, dst = job
+            label, disk, folder, dst = job
             if batch[label].failed:
                 return label, disk, dst, None
             try:
+                make_directory(file_manager, "[%s] %s" % (datastore, folder), self.target.datacenter)
                 files = {}
                 for src_file, dst_file in ((disk["file"], dst), (flat_name(disk["file"]), flat_name(dst))):
                     result = src_http.copy_to(src_file, tgt_http, dst_file)
@@ -184,9 +193,8 @@ class CopyEngine(object):
             disks = frozen[label]
             files = dict((key, value["file"]) for key, value in copied[label].items())
             generation = {"id": gen_id, "time": iso(started), "quiesced": bool(record["policy"].get("quiesce")),
-                          "disks": [{"key": d["key"], "file": files[d["key"]],
-                                     "sha256": copied[label][d["key"]]["files"][files[d["key"]]]["sha256"]}
-                                    for d in disks],
+                          "disks": [dict(_data_digest(copied[label][d["key"]]["files"], files[d["key"]]),
+                                         key=d["key"], file=files[d["key"]]) for d in disks],
                           "root": "[%s] %s/%s" % (placement.datastore, generation_root(record, src.name),
                                                   gen_id)}
             replica = replicas.get(label)
@@ -198,7 +206,8 @@ class CopyEngine(object):
                           "generations": (old.get("generations") or []) + [generation], "nics": nics,
                           "hostname": src.props.get("guest.hostName") or src.name,
                           "guest_family": src.props.get("guest.guestFamily"),
-                          "test_network": old.get("test_network"), "reip": old.get("reip"),
+                          "test_network": old.get("test_network") or record.get("test_network"),
+                          "reip": old.get("reip"),
                           "last_sync": iso(started)}
             keep = int(record["policy"].get("recovery_points") or 1)
             new_record["generations"] = new_record["generations"][-keep:]
@@ -250,7 +259,7 @@ class CopyEngine(object):
         return lambda: vm.ReconfigVM_Task(spec=spec)
 
     def _prune(self, roots):
-        file_manager = self.target.si.content.fileManager
+        file_manager = service_content(self.target.si).fileManager
         jobs = [(root, self._delete_job(file_manager, root, self.target.datacenter)) for root in roots]
         for root, outcome in self.p.runner(self.target).run(jobs).items():
             if not outcome.ok and outcome.fault != "FileNotFound":
@@ -265,8 +274,8 @@ class CopyEngine(object):
         jobs = [(label, self._remove_job(snap)) for label, snap in snapshots.items()]
         for label, outcome in runner.run(jobs).items():
             if not outcome.ok:
-                self.p.warn("snapshot %s%s of VM '%s' at site %s could not be removed: %s; remove it by hand"
-                            % (SNAPSHOT_PREFIX, "", label, self.source.name, outcome.error))
+                self.p.warn("the sync snapshot (%s...) of VM '%s' at site %s could not be removed: %s; "
+                            "remove it by hand" % (SNAPSHOT_PREFIX, label, self.source.name, outcome.error))
 
     @staticmethod
     def _remove_job(snapshot):

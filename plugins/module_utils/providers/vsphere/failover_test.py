@@ -16,7 +16,8 @@ from ansible_collections.vmdr.replication.plugins.module_utils.plan.network_map 
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import (
     metadata, recovery, guest, vm_spec)
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.copy_engine import (
-    utcnow, iso)
+    utcnow, iso, make_directory)
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import service_content
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.replication import raise_all
 
 try:
@@ -101,23 +102,18 @@ def test(p, refs, settings):
 
 def _create_test_vms(p, target, inv, batch, items, plans, settings, started):
     runner = p.runner(target)
-    disk_manager = target.si.content.virtualDiskManager
-    file_manager = target.si.content.fileManager
+    content = service_content(target.si)
+    disk_manager, file_manager = content.virtualDiskManager, content.fileManager
     copy_jobs, layouts = [], {}
     for label, item in items.items():
         rep, gen = item["replica"], item["gen"]
         datastore = parse_ds_path(gen["disks"][0]["file"])[0]
         folder = "vmdr-test/%s-%s" % (item["name"], rep.record["pair"][:8])
-        try:
-            file_manager.MakeDirectory(name="[%s] %s" % (datastore, folder), datacenter=target.datacenter,
-                                       createParentDirectories=True)
-        except vim.fault.FileAlreadyExists:
-            pass
         files = {}
         for disk in gen["disks"]:
             dst = "[%s] %s/%s-%s" % (datastore, folder, disk["key"], posixpath.basename(parse_ds_path(disk["file"])[1]))
             files[disk["key"]] = dst
-            job = _copy_disk(disk_manager, disk["file"], dst, target.datacenter)
+            job = _copy_disk(file_manager, disk_manager, disk["file"], dst, target.datacenter)
             copy_jobs.append(("%s|%s" % (label, disk["key"]), job))
         layouts[label] = {"files": files, "dir": "[%s] %s" % (datastore, folder)}
     for key, outcome in runner.run(copy_jobs).items():
@@ -173,9 +169,12 @@ def _customize_job(vm, spec):
     return lambda: vm.CustomizeVM_Task(spec=spec)
 
 
-def _copy_disk(disk_manager, source, dest, datacenter):
-    return lambda: disk_manager.CopyVirtualDisk_Task(sourceName=source, sourceDatacenter=datacenter, destName=dest,
-                                                     destDatacenter=datacenter, force=False)
+def _copy_disk(file_manager, disk_manager, source, dest, datacenter):
+    def job():
+        make_directory(file_manager, dest.rsplit("/", 1)[0], datacenter)
+        return disk_manager.CopyVirtualDisk_Task(sourceName=source, sourceDatacenter=datacenter, destName=dest,
+                                                 destDatacenter=datacenter, force=False)
+    return job
 
 
 def _create(folder, spec, pool, host):
@@ -219,7 +218,7 @@ def cleanup_test(p, refs, settings):
             batch.fail_outcome(key.split("|", 1)[0], outcome, target.name, "power off test VM")
     doomed = [(label, t) for label, t in doomed if not batch[label].failed]
     outcomes = runner.run([("%s|%s" % (label, t.moid), _destroy(t.obj)) for label, t in doomed])
-    file_manager = target.si.content.fileManager
+    file_manager = service_content(target.si).fileManager
     dir_jobs = []
     for label, t in doomed:
         outcome = outcomes["%s|%s" % (label, t.moid)]

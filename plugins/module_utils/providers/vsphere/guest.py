@@ -11,6 +11,7 @@ import json
 import re
 import time
 
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import retrieve_objects
 
 try:
@@ -41,6 +42,10 @@ def customization_spec(nic_plans, hostname, windows=False):
         if plan["action"] == "dhcp" or not plan.get("target_ip"):
             adapter.ip = vim.vm.customization.DhcpIpGenerator()
         else:
+            if plan.get("target_prefix") is None:
+                raise VmdrError("NIC %s: the prefix length of %s is unknown (the guest reported no IP configuration)"
+                                % (plan["index"], plan["target_ip"]), step="build guest customization",
+                                hint="Give this NIC an override with ip: address/prefix")
             adapter.ip = vim.vm.customization.FixedIp(ipAddress=plan["target_ip"])
             network = netaddr.IPNetwork("%s/%s" % (plan["target_ip"], plan["target_prefix"]))
             adapter.subnetMask = str(network.netmask)

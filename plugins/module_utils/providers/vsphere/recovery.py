@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import re
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, NotFoundError, VmdrError
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import retrieve_objects
@@ -59,6 +60,8 @@ def choose_generation(label, record, wanted, site):
 
 
 def _parse_moment(text, label):
+    if re.match(r"^\d{8}T\d{6}Z$", text or ""):
+        return None  # a recovery point id, not a time
     for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"):
         try:
             return datetime.datetime.strptime(text, fmt)
@@ -134,7 +137,20 @@ def reip_plans(refs, found, settings):
     planner = settings.get("reip")
     if planner is None:
         return dict((ref.label, None) for ref in refs)
-    return planner.plan(dict((ref.label, reip_nics(found[ref.label].record)) for ref in refs))
+    plans = planner.plan(dict((ref.label, reip_nics(found[ref.label].record)) for ref in refs))
+    check_sysprep(planner, found, plans)
+    return plans
+
+
+def check_sysprep(planner, found, plans):
+    """Refuse, before anything changes, to re-IP Windows guests through Sysprep unless the caller opted in."""
+    windows = sorted(label for label in plans if is_windows(found[label].record, found[label].props))
+    if windows and not planner.allow_sysprep:
+        raise InputError(
+            "re-IP of the Windows guests %s would run Sysprep through vSphere guest customization, which gives "
+            "them a new SID and can break their domain membership" % ", ".join(windows), vm=windows[0],
+            step="validate re-IP", hint="Set reip allow_sysprep=true to accept (for example for isolated test "
+                                        "copies), or re-IP those guests from inside the guest")
 
 
 def power_on_and_wait(p, site, batch, vms, expected, settings, started, step_label):

@@ -26,7 +26,7 @@ def reip(p, refs, planner):
     target = p.site("target")
     inv = p.inventory(target)
     found, _records = recovery.find_replicas(inv, refs)
-    plans = planner.plan(dict((ref.label, recovery.reip_nics(found[ref.label].record)) for ref in refs))
+    plans = recovery.reip_plans(refs, found, {"reip": planner})
     batch = Batch([r.label for r in refs])
     errors, pending = [], []
     for ref in refs:

@@ -190,6 +190,8 @@ def _plan_enable(label, src, rec, state, policy, placement, initial, nmap, targe
               "policy": policy.as_dict(),
               "placement": placement.names if placement is not None else (rec or {}).get("placement", {}),
               "networks": networks}
+    if nmap.test is not None or (rec or {}).get("test_network") is not None:
+        record["test_network"] = nmap.test if nmap.test is not None else rec.get("test_network")
     current = dict((k, v) for k, v in (rec or {}).items() if k != "v")
     plan["record"] = record
     plan["record_changed"] = current != json.loads(json.dumps(record))
@@ -251,7 +253,9 @@ def sync(p, refs, when, wait_within_rpo):
         batch[label].before = before
         batch[label].after = before
         batch[label].details["replica"] = replica.summary() if replica else None
-        if when == "always" or not status["rpo_compliant"]:
+        # half the RPO: a run scheduled every RPO/2 then keeps every VM within its RPO
+        stale = status["age_seconds"] is None or status["age_seconds"] * 2 > status["rpo_seconds"]
+        if when == "always" or stale:
             due[label] = (src, rec, replica)
     raise_all(errors)
     for label in due:

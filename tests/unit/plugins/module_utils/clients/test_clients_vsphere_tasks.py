@@ -1,0 +1,311 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""TaskRunner against a fake vCenter that counts tasks in flight and PropertyCollector reads."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import types
+import threading
+import time
+
+import pytest
+from pyVmomi import vim, vmodl
+
+from ansible_collections.vmdr.replication.plugins.module_utils.clients import vsphere_props, vsphere_tasks
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_faults import FAULT_HINTS
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_tasks import TaskRunner
+
+PC = vmodl.query.PropertyCollector
+TASK_PATHS = ["info.state", "info.error", "info.result"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_content_cache(monkeypatch):
+    """vsphere_props may cache ServiceContent per connection; every fake vCenter here is a new connection."""
+    monkeypatch.setattr(vsphere_props, "_CONTENT", {}, raising=False)
+
+
+class FakeVcenter(object):
+    """Creates vim.Task objects and answers RetrievePropertiesEx for them.
+
+    A task reports "running" until it has been read ``finish_after`` times, then its final state
+    (success, or error when ``errors`` has an entry for it). ``never`` tasks run forever.
+    """
+
+    def __init__(self, finish_after=1, errors=None, never=(), results=None):
+        self.finish_after = finish_after
+        self.errors = dict(errors or {})
+        self.never = set(never)
+        self.results = dict(results or {})
+        self.lock = threading.Lock()
+        self.created = []
+        self.finished = set()
+        self.inflight = 0
+        self.max_inflight = 0
+        self.reads = {}
+        self.calls = []
+        self.polled_after_finish = []
+        self.propertyCollector = self
+        self.content = self
+        self._stub = types.SimpleNamespace()
+
+    def RetrieveContent(self):
+        return self
+
+    def job(self, name):
+        def submit():
+            return self.create(name)
+        return submit
+
+    def create(self, name):
+        task = vim.Task("task-%s" % name)
+        with self.lock:
+            self.created.append(task._moId)
+            self.inflight += 1
+            self.max_inflight = max(self.max_inflight, self.inflight)
+        return task
+
+    def RetrievePropertiesEx(self, specs, options):
+        assert len(specs) == 1
+        spec = specs[0]
+        assert [p.type for p in spec.propSet] == [vim.Task]
+        assert list(spec.propSet[0].pathSet) == TASK_PATHS
+        moids = [o.obj._moId for o in spec.objectSet]
+        objects = []
+        with self.lock:
+            self.calls.append(moids)
+            for moid in moids:
+                if moid in self.finished:
+                    self.polled_after_finish.append(moid)
+                self.reads[moid] = self.reads.get(moid, 0) + 1
+                props = [vmodl.DynamicProperty(name="info.state", val="running")]
+                if moid not in self.never and self.reads[moid] >= self.finish_after:
+                    if moid in self.errors:
+                        props = [vmodl.DynamicProperty(name="info.state", val="error"),
+                                 vmodl.DynamicProperty(name="info.error", val=self.errors[moid])]
+                    else:
+                        props = [vmodl.DynamicProperty(name="info.state", val="success")]
+                        if moid in self.results:
+                            props.append(vmodl.DynamicProperty(name="info.result", val=self.results[moid]))
+                    if moid not in self.finished:
+                        self.finished.add(moid)
+                        self.inflight -= 1
+                objects.append(PC.ObjectContent(obj=vim.Task(moid), propSet=props))
+        return PC.RetrieveResult(objects=objects, token=None)
+
+    def ContinueRetrievePropertiesEx(self, token):
+        raise AssertionError("no paging expected, got token %r" % token)
+
+
+def test_empty_job_list_returns_empty_dict_without_reading():
+    vc = FakeVcenter()
+    assert not TaskRunner(vc).run([])
+    assert vc.calls == []
+
+
+def test_never_more_than_max_concurrent_in_flight():
+    vc = FakeVcenter(finish_after=2)
+    barrier = threading.Barrier(3, timeout=2)
+
+    def gated(name):
+        def submit():
+            # the first three submissions meet here, so three tasks are in flight at once
+            barrier.wait()
+            return vc.create(name)
+        return submit
+
+    jobs = [("vm%02d" % i, gated("vm%02d" % i) if i < 3 else vc.job("vm%02d" % i)) for i in range(12)]
+    outcomes = TaskRunner(vc, max_concurrent=3, timeout=5, poll_interval=0.001).run(jobs)
+
+    assert sorted(outcomes) == sorted(k for k, _fn in jobs)
+    assert all(o.ok for o in outcomes.values()), outcomes
+    assert len(vc.created) == 12
+    assert vc.max_inflight == 3
+    assert max(len(c) for c in vc.calls) <= 3
+    assert vc.polled_after_finish == []
+
+
+def test_all_in_flight_tasks_are_read_in_one_bulk_call():
+    count = 20
+    vc = FakeVcenter(finish_after=2)
+    barrier = threading.Barrier(count, timeout=2)
+
+    def gated(name):
+        def submit():
+            barrier.wait()
+            return vc.create(name)
+        return submit
+
+    jobs = [("vm%02d" % i, gated("vm%02d" % i)) for i in range(count)]
+    outcomes = TaskRunner(vc, max_concurrent=count, timeout=5, poll_interval=0.02).run(jobs)
+
+    assert all(o.ok for o in outcomes.values())
+    # one read per task would take 2 * count calls; bulk reads need only a few
+    assert len(vc.calls) < count
+    assert max(len(c) for c in vc.calls) == count
+    assert vc.polled_after_finish == []
+
+
+def test_success_carries_result_and_seconds():
+    vc = FakeVcenter(results={"task-clone": vim.VirtualMachine("vm-77")})
+    outcome = TaskRunner(vc, timeout=5, poll_interval=0.001).run([("clone", vc.job("clone"))])["clone"]
+    assert outcome.ok is True
+    assert outcome.result._moId == "vm-77"
+    assert outcome.error is None and outcome.fault is None
+    assert outcome.seconds >= 0
+    assert "clone" in repr(outcome)
+
+
+def test_task_error_maps_fault_to_message_and_hint():
+    errors = {
+        "task-a": vim.LocalizedMethodFault(fault=vim.fault.InvalidPowerState(msg="raw fault text"),
+                                           localizedMessage="The attempted operation cannot be performed in the current state (Powered on)."),
+        "task-b": vim.LocalizedMethodFault(fault=vim.fault.FileNotFound(msg="File [ds1] vm/disk.vmdk was not found")),
+    }
+    vc = FakeVcenter(errors=errors)
+    outcomes = TaskRunner(vc, timeout=5, poll_interval=0.001).run([("a", vc.job("a")), ("b", vc.job("b"))])
+
+    first = outcomes["a"]
+    assert first.ok is False
+    assert first.fault == "InvalidPowerState"
+    assert first.error == "The attempted operation cannot be performed in the current state (Powered on)."
+    assert first.hint == FAULT_HINTS["InvalidPowerState"]
+    second = outcomes["b"]
+    assert second.ok is False
+    assert second.fault == "FileNotFound"
+    # without a localizedMessage the fault's own text is the message
+    assert second.error == "File [ds1] vm/disk.vmdk was not found"
+    assert second.hint == FAULT_HINTS["FileNotFound"]
+
+
+def test_unfinished_tasks_are_marked_timed_out():
+    vc = FakeVcenter(never=["task-stuck"])
+    began = time.time()
+    outcomes = TaskRunner(vc, max_concurrent=4, timeout=0.1, poll_interval=0.005).run(
+        [("fast", vc.job("fast")), ("stuck", vc.job("stuck"))])
+    assert time.time() - began < 2
+    assert outcomes["fast"].ok is True
+    stuck = outcomes["stuck"]
+    assert stuck.ok is False
+    assert stuck.fault == "Timeout"
+    assert stuck.error == "task did not finish within 0.1 s"
+    assert "raise timeout" in stuck.hint
+
+
+@pytest.mark.parametrize("exc, fault, text, hint_key", [
+    (vim.fault.InvalidPowerState(msg="The VM is powered on"), "InvalidPowerState", "The VM is powered on", "InvalidPowerState"),
+    (vim.fault.NoPermission(msg="Permission to perform this operation was denied.", privilegeId="VirtualMachine.Interact.PowerOn"),
+     "NoPermission", "Permission to perform this operation was denied. (missing privilege VirtualMachine.Interact.PowerOn)",
+     "NoPermission"),
+    (vim.fault.InvalidLogin(msg="Cannot complete login due to an incorrect user name or password."), "InvalidLogin",
+     "Cannot complete login due to an incorrect user name or password.", "InvalidLogin"),
+])
+def test_submit_raising_a_vim_fault_fails_only_that_job(exc, fault, text, hint_key):
+    vc = FakeVcenter()
+
+    def failing():
+        raise exc
+
+    # max_concurrent=1: the slot of the failed submission must be given back or "after" would never start
+    outcomes = TaskRunner(vc, max_concurrent=1, timeout=2, poll_interval=0.001).run(
+        [("bad", failing), ("after", vc.job("after"))])
+    assert outcomes["bad"].ok is False
+    assert outcomes["bad"].fault == fault
+    assert outcomes["bad"].error == text
+    assert outcomes["bad"].hint == FAULT_HINTS[hint_key]
+    assert outcomes["after"].ok is True
+    assert vc.created == ["task-after"]
+
+
+def test_submit_raising_a_transport_error_is_described():
+    def refused():
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    outcome = TaskRunner(FakeVcenter(), timeout=2, poll_interval=0.001).run([("x", refused)])["x"]
+    assert outcome.ok is False
+    assert outcome.fault == "ConnectionError"
+    assert "Connection refused" in outcome.error
+
+
+def test_submit_returning_none_is_done_without_polling():
+    vc = FakeVcenter()
+    calls = []
+
+    def shutdown_guest():
+        calls.append("shutdown")
+
+    outcomes = TaskRunner(vc, max_concurrent=1, timeout=2, poll_interval=0.001).run(
+        [("a", shutdown_guest), ("b", shutdown_guest), ("c", vc.job("c"))])
+    assert calls == ["shutdown", "shutdown"]
+    assert outcomes["a"].ok and outcomes["b"].ok and outcomes["c"].ok
+    assert outcomes["a"].result is None
+    # only the real task was ever read
+    assert all(c == ["task-c"] for c in vc.calls)
+
+
+def test_only_none_submissions_never_read_the_property_collector():
+    vc = FakeVcenter()
+
+    def noop():
+        return None
+
+    outcomes = TaskRunner(vc, timeout=2, poll_interval=0.001).run([(i, noop) for i in range(5)])
+    assert sorted(outcomes) == list(range(5))
+    assert all(o.ok for o in outcomes.values())
+    assert vc.calls == []
+
+
+def test_max_concurrent_is_at_least_one():
+    assert TaskRunner(None, max_concurrent=0).max_concurrent == 1
+    assert TaskRunner(None, max_concurrent="4").max_concurrent == 4
+
+
+class _RecordingPool(vsphere_tasks.ThreadPoolExecutor):
+    instances = []
+
+    def __init__(self, *args, **kwargs):
+        super(_RecordingPool, self).__init__(*args, **kwargs)
+        _RecordingPool.instances.append(self)
+
+
+class _RecordingThreading(object):
+    Lock = threading.Lock
+    Event = threading.Event
+    semaphores = []
+
+    @classmethod
+    def BoundedSemaphore(cls, value):
+        sem = threading.BoundedSemaphore(value)
+        cls.semaphores.append(sem)
+        return sem
+
+
+def test_timeout_leaves_no_worker_blocked(monkeypatch):
+    monkeypatch.setattr(vsphere_tasks, "ThreadPoolExecutor", _RecordingPool)
+    monkeypatch.setattr(vsphere_tasks, "threading", _RecordingThreading)
+    del _RecordingPool.instances[:]
+    del _RecordingThreading.semaphores[:]
+    vc = FakeVcenter(never=["task-a", "task-b", "task-c"])
+    outcomes = TaskRunner(vc, max_concurrent=1, timeout=0.05, poll_interval=0.005).run(
+        [("a", vc.job("a")), ("b", vc.job("b")), ("c", vc.job("c"))])
+    assert [outcomes[k].fault for k in "abc"] == ["Timeout"] * 3
+    threads = [t for pool in _RecordingPool.instances for t in pool._threads]
+    try:
+        for thread in threads:
+            thread.join(0.3)
+        assert not [t for t in threads if t.is_alive()], "a TaskRunner worker is still blocked after run() returned"
+        assert vc.created == ["task-a"], "jobs reported as timed out were submitted later"
+    finally:
+        # unblock the stuck worker so this test process can exit
+        for attempt in range(20):
+            if not [t for t in threads if t.is_alive()]:
+                break
+            for sem in _RecordingThreading.semaphores:
+                try:
+                    sem.release()
+                except ValueError:
+                    pass
+            for thread in threads:
+                thread.join(0.05 + attempt * 0.01)
