@@ -125,7 +125,7 @@ def test_unplanned_failover_with_a_chosen_recovery_point(lab, site_a, site_b):
 
 
 def test_network_map_and_reip_stage_on_replicas(lab, site_b):
-    name = "app-web-02"
+    name = "bulk-0007"
     lab.module("replica_enable", {"vms": [name], "placement": PLACEMENT, "network_map": {"live": LIVE}})
     staged = lab.module("network_map", {"vms": [name], "mode": "test", "network_map": {"test": "dr-test"}})
     assert staged["changed"] and staged["vms"][0]["nics"][0]["target_network"] == "dr-test", staged
@@ -138,12 +138,12 @@ def test_network_map_and_reip_stage_on_replicas(lab, site_b):
     unmapped = lab.module("network_map", {"vms": [name], "network_map": {"live": {"prod-db": "dr-db"}}})
     assert unmapped["failed"] and "prod-web" in unmapped["msg"] and name in unmapped["msg"]
 
-    rules = [{"source": "10.10.1.0/24", "target": "10.20.1.0/24", "gateway": "10.20.1.1"}]
+    rules = [{"source": "10.110.0.0/16", "target": "10.210.0.0/16", "gateway": "10.210.0.1"}]
     planned = lab.module("reip", {"vms": [name], "rules": rules}, check=True)
-    assert planned["changed"] and planned["vms"][0]["nics"][0]["target_ip"] == "10.20.1.12"
+    assert planned["changed"] and planned["vms"][0]["nics"][0]["target_ip"] == "10.210.0.16"
     first = lab.module("reip", {"vms": [name], "rules": rules}, diff=True)
     assert first["changed"] and not first["failed"], first
     assert lab.module("reip", {"vms": [name], "rules": rules})["changed"] is False
     other = lab.module("reip", {"vms": [name], "rules": rules,
-                                "overrides": {name: [{"nic": 0, "ip": "10.20.1.200/24"}]}})
-    assert other["changed"] and other["vms"][0]["nics"][0]["target_ip"] == "10.20.1.200"
+                                "overrides": {name: [{"nic": 0, "ip": "10.210.0.200/16"}]}})
+    assert other["changed"] and other["vms"][0]["nics"][0]["target_ip"] == "10.210.0.200"

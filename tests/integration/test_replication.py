@@ -96,18 +96,18 @@ def test_bad_input_is_refused_before_anything_changes(lab, site_a, site_b):
     cases = [
         (enable_args(["no-such-vm"]), "no-such-vm"),
         (enable_args(["a'; Remove-VM *; '"]), "a'; Remove-VM *; '"),
-        (enable_args(["bulk-0006"], policy={"rpo": 2}), "out of range"),
-        (enable_args(["bulk-0006"], network_map={"live": {"prod-web": "dr-web"}}), "prod-db"),
-        (enable_args(["bulk-0006"], network_map={"live": {"prod-db": "no-such-net"}}), "no-such-net"),
-        (enable_args(["bulk-0006"], placement={"datastore": "nope"}), "nope"),
+        (enable_args(["bulk-0008"], policy={"rpo": 2}), "out of range"),
+        (enable_args(["bulk-0008"], network_map={"live": {"prod-web": "dr-web"}}), "prod-db"),
+        (enable_args(["bulk-0008"], network_map={"live": {"prod-db": "no-such-net"}}), "no-such-net"),
+        (enable_args(["bulk-0008"], placement={"datastore": "nope"}), "nope"),
     ]
     for args, text in cases:
         result = lab.module("replica_enable", args)
         assert result["failed"] is True, (args, result)
         assert text in result["msg"], (text, result["msg"])
         assert "step" in result["msg"]
-    assert vcenter.record(vcenter.one(site_a, "bulk-0006")) is None
-    assert "bulk-0006" not in vcenter.vms(site_b)
+    assert vcenter.record(vcenter.one(site_a, "bulk-0008")) is None
+    assert "bulk-0008" not in vcenter.vms(site_b)
     reip = lab.module("reip", {"vms": ["bulk-0001"], "rules": [{"source": "10.110.0.0/16", "target": "10.300.0.0/16"}]})
     assert reip["failed"] and "not a valid subnet" in reip["msg"]
 
