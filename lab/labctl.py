@@ -218,21 +218,22 @@ def cmd_env(args):
     return 0
 
 
-def cmd_methods(args):
+def running_state(args):
     state = load_state(args.run_dir)
     if not state:
-        print("lab is down", file=sys.stderr)
-        return 1
+        raise SystemExit("lab is down")
+    return state
+
+
+def cmd_methods(args):
+    state = running_state(args)
     control.set_methods(state["sites"][args.site], state["ca_file"], args.vm, args.methods.split(","),
                         disabled=args.command == "disable")
     return 0
 
 
 def cmd_delay(args):
-    state = load_state(args.run_dir)
-    if not state:
-        print("lab is down", file=sys.stderr)
-        return 1
+    state = running_state(args)
     for name in args.sites or SITE_NAMES:
         control.set_delay(state["sites"][name], state["ca_file"], args.ms, args.method)
     return 0

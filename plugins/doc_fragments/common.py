@@ -20,12 +20,13 @@ options:
     description:
       - Connection to the protected site (where the VMs run in normal operation).
       - Connection suboptions fall back to environment variables, as AWX credentials set them
-        E(VMDR_SOURCE_HOST), E(VMDR_SOURCE_PORT), E(VMDR_SOURCE_USERNAME), E(VMDR_SOURCE_PASSWORD),
+        E(VMDR_SOURCE_NAME), E(VMDR_SOURCE_HOST), E(VMDR_SOURCE_PORT), E(VMDR_SOURCE_USERNAME), E(VMDR_SOURCE_PASSWORD),
         E(VMDR_SOURCE_VALIDATE_CERTS), E(VMDR_SOURCE_CA_PATH) and E(VMDR_SOURCE_DATACENTER).
     type: dict
     suboptions: &site
       name:
-        description: Site name used in messages and results, for example V(site-a).
+        description:
+          - Site name used in messages and results, for example V(site-a). Defaults to the host name (with the port when it is not 443).
         type: str
       hostname:
         description: vCenter host name.
@@ -55,7 +56,7 @@ options:
   target:
     description:
       - Connection to the recovery site (where replicas live and failovers start VMs).
-      - Connection suboptions fall back to E(VMDR_TARGET_HOST), E(VMDR_TARGET_PORT), E(VMDR_TARGET_USERNAME),
+      - Connection suboptions fall back to E(VMDR_TARGET_NAME), E(VMDR_TARGET_HOST), E(VMDR_TARGET_PORT), E(VMDR_TARGET_USERNAME),
         E(VMDR_TARGET_PASSWORD), E(VMDR_TARGET_VALIDATE_CERTS), E(VMDR_TARGET_CA_PATH) and
         E(VMDR_TARGET_DATACENTER).
     type: dict

@@ -31,6 +31,10 @@ class Lab(object):
         subprocess.run([sys.executable, "-m", "lab.labctl", "down", "--run-dir", self.run_dir], cwd=ROOT,
                        check=False, stdout=subprocess.DEVNULL)
 
+    def lab_cli(self, *args):
+        subprocess.run([sys.executable, "-m", "lab.labctl"] + list(args) + ["--run-dir", self.run_dir], cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+
     def site(self, name):
         site = self.state["sites"][name]
         return {"name": name, "hostname": site["hostname"], "port": site["port"], "username": site["username"],
@@ -42,7 +46,7 @@ class Lab(object):
                    ANSIBLE_NOCOLOR="1")
         for role, name in (("SOURCE", source), ("TARGET", target)):
             site = self.site(name)
-            env.update({"VMDR_%s_HOST" % role: site["hostname"], "VMDR_%s_PORT" % role: str(site["port"]),
+            env.update({"VMDR_%s_NAME" % role: name, "VMDR_%s_HOST" % role: site["hostname"], "VMDR_%s_PORT" % role: str(site["port"]),
                         "VMDR_%s_USERNAME" % role: site["username"], "VMDR_%s_PASSWORD" % role: site["password"],
                         "VMDR_%s_CA_PATH" % role: site["ca_path"], "VMDR_%s_DATACENTER" % role: site["datacenter"]})
         return env

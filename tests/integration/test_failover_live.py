@@ -147,3 +147,25 @@ def test_network_map_and_reip_stage_on_replicas(lab, site_b):
     other = lab.module("reip", {"vms": [name], "rules": rules,
                                 "overrides": {name: [{"nic": 0, "ip": "10.210.0.200/16"}]}})
     assert other["changed"] and other["vms"][0]["nics"][0]["target_ip"] == "10.210.0.200"
+
+
+def test_a_vcenter_fault_names_vm_site_and_step_and_a_rerun_completes(lab, site_b):
+    name = "bulk-0009"
+    assert not lab.module("replica_enable", {"vms": [name], "placement": PLACEMENT,
+                                             "network_map": {"live": LIVE}})["failed"]
+    args = {"mode": "unplanned", "vms": [name], "network_map": {"live": LIVE}, "allow_source_running": True,
+            "ready_timeout": 60}
+    lab.lab_cli("disable", "site-b", name, "PowerOnVM_Task")
+    try:
+        failed = lab.module("failover", args)
+    finally:
+        lab.lab_cli("enable", "site-b", name, "PowerOnVM_Task")
+    assert failed["failed"] is True
+    [vm] = failed["vms"]
+    assert vm["error"]["vm"] == name and vm["error"]["site"] == "site-b" and "power on" in vm["error"]["step"]
+    assert vm["error"]["fault"] == "MethodDisabled" and vm["error"]["hint"]
+    assert vcenter.one(site_b, name)["runtime.powerState"] == "poweredOff"
+
+    rerun = lab.module("failover", args)
+    assert rerun["changed"] and not rerun["failed"], rerun
+    assert vcenter.one(site_b, name)["runtime.powerState"] == "poweredOn"

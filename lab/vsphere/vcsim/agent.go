@@ -20,11 +20,24 @@ import (
 // customizations are seen synchronously (a 200 ms poll alone misses an
 // off/on pair or a customize-then-power-on), while all property writes happen
 // on the agent goroutine (never inside a handler) under the VM lock.
+//
+// The agent only ever touches VMs it has adopted, never everything in the
+// registry: vcsim's CreateVM registers the new VM first and fills it in
+// afterwards (Guest, Config, devices, guest.net) holding only the folder
+// lock, so the VM lock does not keep the agent out of a half-built VM. Reading
+// one crashed the launcher (nil Guest), and publishing a stale copy of its
+// guest.net erased NICs that vcsim appended meanwhile, so that VM later booted
+// with tools running but no IP. A VM is adopted when it is complete:
+//   - it exists when the agent starts;
+//   - the task that created it (CreateVM, RegisterVM, Clone..) succeeded;
+//   - it changes power state (only a complete VM can be powered on).
 type guestAgent struct {
 	boot time.Duration
 	wake chan struct{}
+	done chan struct{}
 
-	mu    sync.Mutex // guards the fields below; never held across Map.Update
+	// mu guards vms (the adopted VMs) and specs; never held across Map.Update.
+	mu    sync.Mutex
 	vms   map[types.ManagedObjectReference]*vmTrack
 	specs map[types.ManagedObjectReference]*types.CustomizationSpec
 }
@@ -36,6 +49,7 @@ type vmTrack struct {
 	customNext  *guestIdentity // customization seen, power-on event not yet
 	// owned by the agent goroutine
 	on       bool
+	booted   bool // has run a guest (or existed at start), so guest.net may hold IPs
 	identity *guestIdentity
 	readyAt  time.Time
 }
@@ -46,6 +60,7 @@ func newGuestAgent(boot time.Duration) *guestAgent {
 	return &guestAgent{
 		boot:  boot,
 		wake:  make(chan struct{}, 1),
+		done:  make(chan struct{}),
 		vms:   map[types.ManagedObjectReference]*vmTrack{},
 		specs: map[types.ManagedObjectReference]*types.CustomizationSpec{},
 	}
@@ -61,28 +76,66 @@ func (a *guestAgent) RemoveObject(ref types.ManagedObjectReference) {
 	a.mu.Unlock()
 }
 
-// UpdateObject runs inside vcsim methods, with the VM lock held.
+// UpdateObject runs inside vcsim methods, with the VM lock held (for VMs).
 func (a *guestAgent) UpdateObject(obj mo.Reference, changes []types.PropertyChange) {
-	vm, ok := obj.(*mo.VirtualMachine)
-	if !ok {
-		return
+	switch o := obj.(type) {
+	case *mo.VirtualMachine:
+		a.vmChanged(o, changes)
+	case *mo.Task:
+		a.taskChanged(o, changes)
 	}
+}
+
+func (a *guestAgent) vmChanged(vm *mo.VirtualMachine, changes []types.PropertyChange) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, c := range changes {
 		switch c.Name {
 		case "config.tools.pendingCustomization":
-			if fmt.Sprint(c.Val) == "" { // customize() just applied a spec
+			if fmt.Sprint(c.Val) == "" { // customize() just applied a spec, inside PowerOn
 				a.track(vm.Self).customNext = a.identityFromGuest(vm)
 			}
 		case "runtime.powerState":
+			t := a.track(vm.Self) // adopts: only a complete VM changes power state
 			if fmt.Sprint(c.Val) == string(types.VirtualMachinePowerStatePoweredOn) {
-				t := a.track(vm.Self)
 				t.bootPending, t.custom, t.customNext = true, t.customNext, nil
 			}
 			a.poke()
 		}
 	}
+}
+
+// taskChanged adopts the VM a creating task returns, once that task has
+// succeeded: vcsim has finished building the VM by then.
+func (a *guestAgent) taskChanged(task *mo.Task, changes []types.PropertyChange) {
+	if task.Info.State != types.TaskInfoStateSuccess || !hasChange(changes, "info.state") {
+		return
+	}
+	var ref types.ManagedObjectReference
+	switch r := task.Info.Result.(type) {
+	case types.ManagedObjectReference:
+		ref = r
+	case *types.ManagedObjectReference:
+		ref = *r
+	default:
+		return
+	}
+	if ref.Type != "VirtualMachine" {
+		return
+	}
+	a.mu.Lock()
+	a.track(ref)
+	a.mu.Unlock()
+	a.poke()
+}
+
+func hasChange(changes []types.PropertyChange, name string) bool {
+	for _, c := range changes {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // rememberSpec keeps the CustomizeVM_Task spec: vcsim applies only IPs and
@@ -142,6 +195,7 @@ func (a *guestAgent) start() {
 			a.mu.Lock()
 			t := a.track(vm.Self)
 			a.mu.Unlock()
+			t.booted = true
 			if vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn {
 				t.on = true
 				t.identity = readGuestIdentity(firstDiskFlatFile(vm))
@@ -150,6 +204,12 @@ func (a *guestAgent) start() {
 		})
 	}
 	go a.loop()
+}
+
+// stop ends the agent goroutine and unregisters the handler (for tests).
+func (a *guestAgent) stop() {
+	simulator.Map.RemoveHandler(a)
+	close(a.done)
 }
 
 func allVMs() []*simulator.VirtualMachine {
@@ -164,12 +224,28 @@ func allVMs() []*simulator.VirtualMachine {
 
 func (a *guestAgent) loop() {
 	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		select {
+		case <-a.done:
+			return
 		case <-a.wake:
 		case <-tick.C:
 		}
-		for _, vm := range allVMs() {
+		a.pass()
+	}
+}
+
+// pass reconciles every adopted VM; nothing else in the registry is read.
+func (a *guestAgent) pass() {
+	a.mu.Lock()
+	refs := make([]types.ManagedObjectReference, 0, len(a.vms))
+	for ref := range a.vms {
+		refs = append(refs, ref)
+	}
+	a.mu.Unlock()
+	for _, ref := range refs {
+		if vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine); ok {
 			simulator.Map.WithLock(vm, func() { a.reconcile(vm) })
 		}
 	}
@@ -179,36 +255,50 @@ func (a *guestAgent) reconcile(vm *simulator.VirtualMachine) {
 	on := vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn
 
 	a.mu.Lock()
-	t := a.track(vm.Self)
+	t := a.vms[vm.Self]
+	if t == nil { // destroyed meanwhile
+		a.mu.Unlock()
+		return
+	}
 	boot := t.bootPending || (on && !t.on) // the poll catches what no event announced
 	custom := t.custom
 	t.bootPending, t.custom = false, nil
 	a.mu.Unlock()
 	t.on = on
 
-	file := firstDiskFlatFile(vm)
-	if custom != nil && file != "" {
+	if on && !boot && t.readyAt.IsZero() && !toolsRunning(vm) {
+		// A powered-on guest always comes up, whatever took its tools down.
+		log.Printf("guest agent: %s: powered on without tools and not booting; booting it", vm.Name)
+		boot = true
+	}
+
+	if custom != nil {
 		// The customized guest saves its new network config to its disk.
-		if err := writeGuestIdentity(file, custom); err != nil {
-			log.Printf("guest agent: %s: %v", vm.Name, err)
+		if file := firstDiskFlatFile(vm); file != "" {
+			if err := writeGuestIdentity(file, custom); err != nil {
+				log.Printf("guest agent: %s: %v", vm.Name, err)
+			}
 		}
 	}
 
 	if !on {
 		t.readyAt = time.Time{}
-		if guestLooksAlive(vm) {
-			publishOff(vm)
+		// A never-booted VM has no guest IPs; its guest.net is not even read, as
+		// vcsim may still be adding NICs to a clone it has just created.
+		if guestLooksAlive(vm, t.booted) {
+			publishOff(vm, t.booted)
 		}
 		return
 	}
 	if boot {
+		t.booted = true
 		t.identity = custom
 		if t.identity == nil {
-			t.identity = readGuestIdentity(file)
+			t.identity = readGuestIdentity(firstDiskFlatFile(vm))
 		}
 		t.readyAt = time.Now().Add(a.boot)
 		time.AfterFunc(a.boot, a.poke)
-		publishOff(vm) // booting: no tools yet, and no address until tools report one
+		publishOff(vm, true) // booting: no tools yet, and no address until tools report one
 	}
 	if !t.readyAt.IsZero() && !time.Now().Before(t.readyAt) {
 		t.readyAt = time.Time{}
@@ -216,15 +306,25 @@ func (a *guestAgent) reconcile(vm *simulator.VirtualMachine) {
 	}
 }
 
-func guestLooksAlive(vm *simulator.VirtualMachine) bool {
+func toolsRunning(vm *simulator.VirtualMachine) bool {
+	return vm.Guest != nil &&
+		vm.Guest.ToolsRunningStatus == string(types.VirtualMachineToolsRunningStatusGuestToolsRunning)
+}
+
+func guestLooksAlive(vm *simulator.VirtualMachine, checkNet bool) bool {
 	g := vm.Guest
+	if g == nil {
+		return false
+	}
 	if g.ToolsRunningStatus != string(types.VirtualMachineToolsRunningStatusGuestToolsNotRunning) ||
 		g.IpAddress != "" || vm.GuestHeartbeatStatus != types.ManagedEntityStatusGray {
 		return true
 	}
-	for _, nic := range g.Net {
-		if len(nic.IpAddress) > 0 {
-			return true
+	if checkNet {
+		for _, nic := range g.Net {
+			if len(nic.IpAddress) > 0 {
+				return true
+			}
 		}
 	}
 	return false
@@ -254,25 +354,30 @@ func guestNics(vm *simulator.VirtualMachine) []types.GuestNicInfo {
 	return nics
 }
 
-func publishOff(vm *simulator.VirtualMachine) {
-	nics := guestNics(vm)
-	for i := range nics {
-		nics[i].IpAddress, nics[i].IpConfig = nil, nil
-	}
+// publishOff reports tools not running and no address; clearNet also empties
+// the IPs of guest.net (a VM that never booted has none, and is left alone).
+func publishOff(vm *simulator.VirtualMachine, clearNet bool) {
 	notRunning := string(types.VirtualMachineToolsRunningStatusGuestToolsNotRunning)
-	simulator.Map.Update(vm, []types.PropertyChange{
+	changes := []types.PropertyChange{
 		{Name: "guest.toolsRunningStatus", Val: notRunning},
 		{Name: "guest.toolsStatus", Val: types.VirtualMachineToolsStatusToolsNotRunning},
 		{Name: "guest.guestState", Val: "notRunning"},
 		{Name: "guest.ipAddress", Val: ""},
-		{Name: "guest.net", Val: nics},
 		{Name: "guest.ipStack", Val: []types.GuestStackInfo{}},
 		{Name: "guestHeartbeatStatus", Val: types.ManagedEntityStatusGray},
 		{Name: "summary.guest.toolsStatus", Val: types.VirtualMachineToolsStatusToolsNotRunning},
 		{Name: "summary.guest.toolsRunningStatus", Val: notRunning},
 		{Name: "summary.guest.ipAddress", Val: ""},
 		{Name: "summary.quickStats.guestHeartbeatStatus", Val: types.ManagedEntityStatusGray},
-	})
+	}
+	if clearNet {
+		nics := guestNics(vm)
+		for i := range nics {
+			nics[i].IpAddress, nics[i].IpConfig = nil, nil
+		}
+		changes = append(changes, types.PropertyChange{Name: "guest.net", Val: nics})
+	}
+	simulator.Map.Update(vm, changes)
 }
 
 func publishRunning(vm *simulator.VirtualMachine, id *guestIdentity) {

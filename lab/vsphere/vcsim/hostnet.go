@@ -90,17 +90,24 @@ func mirrorPortgroups(hostRefs []types.ManagedObjectReference) {
 	}
 	for _, hns := range systems {
 		simulator.Map.WithLock(hns, func() {
+			// Copy on write: a SOAP response being marshalled may still hold the
+			// current networkInfo (it is read without the lock), so never edit it.
 			info := hns.NetworkInfo
+			next := *info
 			changed := false
 			for _, name := range order {
 				spec := specs[name]
-				if hasPortgroup(info, name) {
+				if hasPortgroup(&next, name) {
 					continue
 				}
-				for i := range info.Vswitch {
-					if info.Vswitch[i].Name == spec.VswitchName {
-						info.Vswitch[i].Portgroup = append(info.Vswitch[i].Portgroup, name)
-						info.Portgroup = append(info.Portgroup, types.HostPortGroup{
+				for i := range next.Vswitch {
+					if next.Vswitch[i].Name == spec.VswitchName {
+						if !changed {
+							next.Vswitch = append([]types.HostVirtualSwitch(nil), info.Vswitch...)
+							next.Portgroup = append([]types.HostPortGroup(nil), info.Portgroup...)
+						}
+						next.Vswitch[i].Portgroup = append(append([]string(nil), next.Vswitch[i].Portgroup...), name)
+						next.Portgroup = append(next.Portgroup, types.HostPortGroup{
 							Key:  "key-vim.host.PortGroup-" + name,
 							Spec: spec,
 						})
@@ -109,7 +116,7 @@ func mirrorPortgroups(hostRefs []types.ManagedObjectReference) {
 				}
 			}
 			if changed {
-				simulator.Map.Update(hns, []types.PropertyChange{{Name: "networkInfo", Val: info}})
+				simulator.Map.Update(hns, []types.PropertyChange{{Name: "networkInfo", Val: &next}})
 			}
 		})
 	}

@@ -17,7 +17,7 @@ def site_options(role):
     return dict(
         type="dict", apply_defaults=True,
         options=dict(
-            name=dict(type="str"),
+            name=dict(type="str", fallback=(env_fallback, [env + "NAME"])),
             hostname=dict(type="str", fallback=(env_fallback, [env + "HOST"])),
             port=dict(type="int", default=443, fallback=(env_fallback, [env + "PORT"])),
             username=dict(type="str", fallback=(env_fallback, [env + "USERNAME"])),

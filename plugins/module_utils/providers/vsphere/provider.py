@@ -40,7 +40,9 @@ class VsphereProvider(ReplicationProvider):
             raise InputError("the %s site is needed for this step but no %s.hostname was given" % (role, role),
                              step="connect", hint="Set %s (or the VMDR_%s_* environment variables)"
                              % (role, role.upper()))
-        site = VsphereSite(params.get("name") or role, params["hostname"], params.get("username"),
+        port = params.get("port") or 443
+        default_name = params["hostname"] if port == 443 else "%s:%s" % (params["hostname"], port)
+        site = VsphereSite(params.get("name") or default_name, params["hostname"], params.get("username"),
                            params.get("password"), port=params.get("port") or 443,
                            validate_certs=params.get("validate_certs", True), ca_path=params.get("ca_path"),
                            datacenter=params.get("datacenter"), timeout=self.options["connect_timeout"])
@@ -52,9 +54,9 @@ class VsphereProvider(ReplicationProvider):
         return site
 
     def inventory(self, site):
-        if site.name not in self._inventories:
-            self._inventories[site.name] = SiteInventory(site)
-        return self._inventories[site.name]
+        if id(site) not in self._inventories:
+            self._inventories[id(site)] = SiteInventory(site)
+        return self._inventories[id(site)]
 
     def runner(self, site):
         return TaskRunner(site.si, max_concurrent=self.options["max_concurrent_tasks"],

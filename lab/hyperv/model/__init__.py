@@ -1,0 +1,1 @@
+"""The shared Hyper-V site model (hosts, switches, VMs, replication relationships) and its clock."""

@@ -1,0 +1,1 @@
+"""A Windows PowerShell 5.1 subset: tree-sitter parser adapter, interpreter, 5.1 JSON rules."""
