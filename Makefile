@@ -4,7 +4,7 @@ ROOT := $(abspath .)
 VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 RUN_DIR := $(ROOT)/lab/run
-APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev rsync python3-venv
+APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev rsync python3-venv shellcheck
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
@@ -17,7 +17,7 @@ help:
 
 deps: .build/apt.stamp
 
-.build/apt.stamp:
+.build/apt.stamp: Makefile
 	@mkdir -p .build
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

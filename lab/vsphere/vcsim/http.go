@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"fmt"
+	"io"
 	"io/ioutil"
 	"net/http"
+	"os"
+	"path"
 	"strconv"
 	"strings"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -24,10 +28,15 @@ const controlPrefix = "/vmdrlab/"
 //   - CustomizeVM_Task specs are shown to the guest agent.
 func wrapHandler(next http.Handler, agent *guestAgent, user, pass string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/folder/") && !authorized(r, user, pass) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="vcsim"`)
-			http.Error(w, "authentication required", http.StatusUnauthorized)
-			return
+		if strings.HasPrefix(r.URL.Path, "/folder/") {
+			if !authorized(r, user, pass) {
+				w.Header().Set("WWW-Authenticate", `Basic realm="vcsim"`)
+				http.Error(w, "authentication required", http.StatusUnauthorized)
+				return
+			}
+			if serveFolder(w, r) {
+				return
+			}
 		}
 		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/sdk") {
 			body, err := ioutil.ReadAll(r.Body)
@@ -118,4 +127,70 @@ func setDelay(w http.ResponseWriter, r *http.Request, delays *simulator.DelayCon
 	delays.MethodDelay = perMethod
 	delays.Delay = ms
 	fmt.Fprintf(w, "delay %d ms, per method %v\n", ms, perMethod)
+}
+
+// serveFolder answers datastore file requests from the registry directly. vcsim's own handler
+// resolves the datastore through SOAP calls to itself, so injected SOAP latency would also slow
+// every file transfer several times over, which a real vCenter's /folder does not do.
+// Returns false (vcsim serves the request) when the datastore is not found.
+func serveFolder(w http.ResponseWriter, r *http.Request) bool {
+	query := r.URL.Query()
+	ds := findDatastore(query.Get("dcPath"), query.Get("dsName"))
+	if ds == nil {
+		return false
+	}
+	root := ds.Info.GetDatastoreInfo().Url
+	rel := path.Clean("/" + strings.TrimPrefix(r.URL.Path, "/folder/"))
+	file := path.Join(root, rel)
+	switch r.Method {
+	case http.MethodPost, http.MethodPut:
+		if r.Method == http.MethodPost {
+			if _, err := os.Stat(file); err == nil {
+				w.WriteHeader(http.StatusConflict)
+				return true
+			}
+		}
+		_ = os.MkdirAll(path.Dir(file), 0700)
+		f, err := os.Create(file)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return true
+		}
+		defer f.Close()
+		if _, err := io.Copy(f, r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	default:
+		r.URL.Path = rel
+		http.FileServer(http.Dir(root)).ServeHTTP(w, r)
+	}
+	return true
+}
+
+func findDatastore(dcPath, name string) *simulator.Datastore {
+	for _, obj := range simulator.Map.All("Datastore") {
+		ds, ok := obj.(*simulator.Datastore)
+		if !ok || ds.Name != name {
+			continue
+		}
+		if dcPath == "" || datacenterName(ds.Parent) == path.Base(dcPath) {
+			return ds
+		}
+	}
+	return nil
+}
+
+func datacenterName(ref *types.ManagedObjectReference) string {
+	for ref != nil {
+		obj := simulator.Map.Get(*ref)
+		if dc, ok := obj.(*simulator.Datacenter); ok {
+			return dc.Name
+		}
+		entity, ok := obj.(mo.Entity)
+		if !ok {
+			return ""
+		}
+		ref = entity.Entity().Parent
+	}
+	return ""
 }

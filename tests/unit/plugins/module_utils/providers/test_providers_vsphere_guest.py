@@ -8,7 +8,6 @@ __metaclass__ = type
 
 import time
 
-import netaddr
 import pytest
 from pyVmomi import vim
 

@@ -1,0 +1,306 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run Windows PowerShell 5.1 scripts on a Hyper-V host over WinRM (pywinrm) and parse their one JSON answer.
+
+Values never become script text: every input travels as one base64 (UTF-8 JSON) literal that the script
+decodes. Scripts too long for the cmd.exe command line travel in shell environment variables, started by a
+short ``-EncodedCommand`` bootstrap.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import base64
+import datetime
+import json
+import re
+
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
+
+try:
+    from winrm.protocol import Protocol
+    from winrm.exceptions import WinRMError, WinRMTransportError, WinRMOperationTimeoutError, InvalidCredentialsError
+    HAS_PYWINRM = True
+except ImportError:
+    Protocol = None
+    WinRMError = WinRMTransportError = WinRMOperationTimeoutError = InvalidCredentialsError = Exception
+    HAS_PYWINRM = False
+
+try:
+    import requests
+    REQUEST_ERRORS = (requests.exceptions.RequestException,)
+except ImportError:
+    REQUEST_ERRORS = ()
+
+TRANSPORTS = ("ntlm", "kerberos", "credssp", "certificate", "basic")
+# cmd.exe refuses command lines over 8191 characters; keep a margin for "powershell -NoProfile ..."
+MAX_COMMAND_LINE = 8191
+COMMAND_PREFIX = "powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand "
+# one Windows environment variable holds at most 32767 characters
+ENV_CHUNK = 30000
+ENV_PREFIX = "VMDR_SCRIPT_"
+
+ENVELOPE_HEAD = r"""$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$WarningPreference = 'SilentlyContinue'
+try { [Console]::OutputEncoding = [Text.Encoding]::UTF8 } catch { $null = $_ }
+function ConvertTo-VmdrError($err) {
+    $category = $null
+    if ($err.CategoryInfo) { $category = $err.CategoryInfo.Category.ToString() }
+    return [ordered]@{ message = $err.Exception.Message; fqid = $err.FullyQualifiedErrorId; category = $category;
+        type = $err.Exception.GetType().FullName }
+}
+function ConvertTo-VmdrTime($value) {
+    if ($null -eq $value) { return $null }
+    return ([datetime]$value).ToUniversalTime().ToString('o')
+}
+function Invoke-VmdrEach($items, [scriptblock]$action) {
+    $results = @()
+    foreach ($item in @($items)) {
+        $script:VmdrStep = $null
+        try {
+            $out = @(& $action $item)
+            $value = $null
+            if ($out.Count -gt 0) { $value = $out[$out.Count - 1] }
+            $results += , ([ordered]@{ i = $item.i; ok = $true; data = $value })
+        } catch {
+            $results += , ([ordered]@{ i = $item.i; ok = $false; step = $script:VmdrStep; error = (ConvertTo-VmdrError $_) })
+        }
+    }
+    return , $results
+}
+"""
+
+ENVELOPE_BODY = r"""try {
+    $in = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('%s')) | ConvertFrom-Json
+    $data = $null
+%s
+    $now = (Get-Date).ToUniversalTime().ToString('o')
+    ConvertTo-Json -InputObject ([ordered]@{ ok = $true; now = $now; data = $data }) -Depth 12 -Compress
+} catch {
+    ConvertTo-Json -InputObject ([ordered]@{ ok = $false; error = (ConvertTo-VmdrError $_) }) -Depth 4 -Compress
+}
+"""
+
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=]*$")
+_MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+
+
+def encode_payload(payload):
+    """UTF-8 JSON, then base64: the alphabet cannot close a single-quoted PowerShell string."""
+    text = base64.b64encode(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).decode("ascii")
+    if not _BASE64.match(text):
+        raise ValueError("base64 produced an unexpected character")
+    return text
+
+
+def build_script(body, payload, functions=""):
+    """The full script: envelope helpers, extra functions, the decoded payload as ``$in``, then ``body``
+    which sets ``$data``."""
+    return ENVELOPE_HEAD + functions + "\n" + ENVELOPE_BODY % (encode_payload(payload), body)
+
+
+def encode_command(script):
+    return base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+
+
+def command_plan(script):
+    """(environment variables, command line) that run ``script``.
+
+    Short scripts go inline with ``-EncodedCommand``. Longer ones go in environment variables of the shell
+    (split at 30,000 characters) and a short bootstrap joins them and runs the script block."""
+    inline = COMMAND_PREFIX + encode_command(script)
+    if len(inline) <= MAX_COMMAND_LINE:
+        return {}, inline
+    chunks = [script[pos:pos + ENV_CHUNK] for pos in range(0, len(script), ENV_CHUNK)]
+    env = dict(("%s%d" % (ENV_PREFIX, index), chunk) for index, chunk in enumerate(chunks))
+    joined = " + ".join("$env:%s%d" % (ENV_PREFIX, index) for index in range(len(chunks)))
+    bootstrap = "& ([ScriptBlock]::Create(%s))" % joined
+    return env, COMMAND_PREFIX + encode_command(bootstrap)
+
+
+def parse_ms_date(value):
+    """'/Date(1763683200000)/' (5.1 ConvertTo-Json) -> ISO 8601 UTC; other values unchanged."""
+    if not isinstance(value, str):
+        return value
+    match = _MS_DATE.match(value.replace("\\/", "/"))
+    if not match:
+        return value
+    stamp = datetime.datetime(1970, 1, 1) + datetime.timedelta(milliseconds=int(match.group(1)))
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def normalize(value):
+    """Undo Windows PowerShell 5.1 JSON quirks: /Date(ms)/ strings, Get-Date wrappers {value, DisplayHint, DateTime}."""
+    if isinstance(value, dict):
+        if set(value) == set(["value", "DisplayHint", "DateTime"]):
+            return normalize(value["value"])
+        return dict((k, normalize(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    return parse_ms_date(value)
+
+
+def parse_time(text):
+    """ISO 8601 (with 7 fractional digits and Z or offset, as .NET 'o' writes) -> aware UTC datetime, or None."""
+    if not text:
+        return None
+    text = parse_ms_date(text)
+    match = re.match(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$", str(text).strip())
+    if not match:
+        return None
+    base = datetime.datetime.strptime(match.group(1) + "T" + match.group(2), "%Y-%m-%dT%H:%M:%S")
+    if match.group(3):
+        base = base.replace(microsecond=int((match.group(3)[1:] + "000000")[:6]))
+    zone = match.group(4)
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        base -= sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return base.replace(tzinfo=datetime.timezone.utc) if hasattr(datetime, "timezone") else base
+
+
+def enum_name(value, names):
+    """5.1 writes enums as numbers: accept a number, a numeric string or a name."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return names.get(value, str(value))
+    if isinstance(value, str) and value.isdigit():
+        return names.get(int(value), value)
+    return value
+
+
+def parse_output(stdout, stderr=b"", status=0):
+    """The last JSON document on stdout (the envelope writes exactly one); raises ValueError when missing."""
+    text = stdout.decode("utf-8", "replace") if isinstance(stdout, bytes) else (stdout or "")
+    text = text.lstrip("\ufeff")
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line.startswith("{") and line.endswith("}"):
+            try:
+                return normalize(json.loads(line))
+            except ValueError:
+                continue
+    err = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else (stderr or "")
+    raise ValueError("no JSON answer (exit code %s): %s" % (status, clean_stderr(err) or text.strip()[-500:]))
+
+
+def clean_stderr(text):
+    """Readable text from CLIXML on stderr (error records only; progress records are dropped)."""
+    if not text.startswith("#< CLIXML"):
+        return text.strip()[-1000:]
+    found = re.findall(r'<S S="Error">(.*?)</S>', text, re.S)
+    out = "".join(found).replace("_x000D__x000A_", "\n").replace("&lt;", "<").replace("&gt;", ">") \
+        .replace("&amp;", "&").replace("&quot;", '"').replace("&apos;", "'")
+    return out.strip()[-1000:]
+
+
+HINTS = {
+    "InvalidState": "The VM's replication state does not allow this step; check it with vmdr.replication.replica_info",
+    "OperationFailed": "Hyper-V refused the operation; see the message and the host's Hyper-V-VMMS event log",
+    "InvalidParameter": "A value was refused by Hyper-V; check the module options",
+    "ObjectNotFound": "Check the VM name and that it lives on this host",
+    "VmdrVMNotFound": "Check the VM name and that it lives on this host",
+    "VmdrVMAmbiguous": "Several VMs have this name; name the VM by uuid instead",
+}
+
+
+def error_from(error, vm=None, site=None, step=None):
+    """A VmdrError from the script's {message, fqid, category, type}."""
+    error = error or {}
+    fqid = error.get("fqid") or ""
+    error_id = fqid.split(",")[0] if fqid else ""
+    message = error.get("message") or "unknown error"
+    if error_id and error_id not in message:
+        message = "%s [%s]" % (message, fqid)
+    return VmdrError(message, vm=vm, site=site, step=step, hint=HINTS.get(error_id),
+                     fault={"fqid": fqid, "category": error.get("category"), "type": error.get("type")})
+
+
+class WinrmRunner(object):
+    """One Hyper-V host reached over WinRM; ``run`` sends one command and returns the script's ``data``."""
+
+    def __init__(self, site, address, port=5986, username=None, password=None, transport="ntlm", scheme="https",
+                 validate_certs=True, ca_path=None, client_cert=None, client_key=None, operation_timeout=20,
+                 read_timeout=None, message_encryption="auto"):
+        if not HAS_PYWINRM:
+            raise VmdrError("the python library pywinrm is required for the hyperv provider", site=site,
+                            step="connect", hint="pip install pywinrm on the controller")
+        if transport not in TRANSPORTS:
+            raise VmdrError("unknown WinRM transport %r" % transport, site=site, step="connect",
+                            hint="Use one of %s" % ", ".join(TRANSPORTS))
+        self.site = site
+        self.endpoint = "%s://%s:%s/wsman" % (scheme, address if ":" not in address else "[%s]" % address, port)
+        self.commands = 0
+        read_timeout = read_timeout or operation_timeout + 10
+        kwargs = dict(transport="ssl" if transport == "basic" and scheme == "https" else transport,
+                      username=username, password=password,
+                      server_cert_validation="validate" if validate_certs else "ignore",
+                      operation_timeout_sec=operation_timeout, read_timeout_sec=read_timeout,
+                      message_encryption=message_encryption if transport in ("ntlm", "kerberos", "credssp") else "never")
+        if transport == "basic" and scheme == "http":
+            kwargs["transport"] = "plaintext"
+        if transport == "certificate":
+            kwargs.update(cert_pem=client_cert, cert_key_pem=client_key)
+        if validate_certs and ca_path:
+            # an explicit CA wins over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (pywinrm sets Session.verify to it)
+            kwargs["ca_trust_path"] = ca_path
+        self.protocol = Protocol(self.endpoint, **kwargs)
+        if validate_certs and ca_path:
+            self._pin_ca(ca_path)
+
+    def _pin_ca(self, ca_path):
+        """Build the requests session now and check that the CA given is the one it verifies with."""
+        transport = self.protocol.transport
+        session = transport.build_session() if getattr(transport, "session", None) is None else transport.session
+        transport.session = session
+        if session.verify != ca_path:
+            session.verify = ca_path
+
+    def run(self, step, body, payload, functions=""):
+        """Runs ``body`` (which sets ``$data``) with ``$in`` = payload; returns (data, host time)."""
+        script = build_script(body, payload, functions)
+        env, command = command_plan(script)
+        stdout, stderr, status = self._execute(step, env, command)
+        try:
+            answer = parse_output(stdout, stderr, status)
+        except ValueError as exc:
+            raise VmdrError(str(exc), site=self.site, step=step,
+                            hint="The host did not answer with JSON; check that it runs Windows PowerShell 5.1 "
+                                 "and the Hyper-V module")
+        if not answer.get("ok"):
+            raise error_from(answer.get("error"), site=self.site, step=step)
+        return answer.get("data"), answer.get("now")
+
+    def _execute(self, step, env, command):
+        shell_id = None
+        try:
+            shell_id = self.protocol.open_shell(env_vars=env or None, codepage=65001)
+            parts = command.split(" ")
+            command_id = self.protocol.run_command(shell_id, parts[0], parts[1:])
+            self.commands += 1
+            try:
+                return self.protocol.get_command_output(shell_id, command_id)
+            finally:
+                self.protocol.cleanup_command(shell_id, command_id)
+        except InvalidCredentialsError as exc:
+            raise VmdrError("WinRM authentication failed: %s" % exc, site=self.site, step=step,
+                            hint="Check username, password and transport")
+        except REQUEST_ERRORS + (WinRMError, WinRMTransportError, WinRMOperationTimeoutError) as exc:
+            text = str(exc)
+            hint = "Check the address, port and that WinRM over HTTPS is listening"
+            if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+                hint = "The host's TLS certificate is not trusted: give ca_path with the CA that signed it"
+            raise VmdrError("WinRM request to %s failed: %s" % (self.endpoint, text), site=self.site, step=step,
+                            hint=hint)
+        finally:
+            if shell_id is not None:
+                try:
+                    self.protocol.close_shell(shell_id)
+                except Exception:  # pylint: disable=broad-except
+                    pass
+
+    def close(self):
+        self.protocol = None
