@@ -15,13 +15,14 @@ options:
       - If not set, the value of the E(VMDR_PROVIDER) environment variable is used.
     type: str
     default: vsphere
-    choices: [vsphere]
+    choices: [vsphere, hyperv]
   source:
     description:
       - Connection to the protected site (where the VMs run in normal operation).
       - Connection suboptions fall back to environment variables, as AWX credentials set them
-        E(VMDR_SOURCE_NAME), E(VMDR_SOURCE_HOST), E(VMDR_SOURCE_PORT), E(VMDR_SOURCE_USERNAME), E(VMDR_SOURCE_PASSWORD),
-        E(VMDR_SOURCE_VALIDATE_CERTS), E(VMDR_SOURCE_CA_PATH) and E(VMDR_SOURCE_DATACENTER).
+        E(VMDR_SOURCE_NAME), E(VMDR_SOURCE_HOST), E(VMDR_SOURCE_ADDRESS), E(VMDR_SOURCE_PORT), E(VMDR_SOURCE_USERNAME),
+        E(VMDR_SOURCE_PASSWORD), E(VMDR_SOURCE_VALIDATE_CERTS), E(VMDR_SOURCE_CA_PATH), E(VMDR_SOURCE_DATACENTER),
+        E(VMDR_SOURCE_TRANSPORT), E(VMDR_SOURCE_CLIENT_CERT) and E(VMDR_SOURCE_CLIENT_KEY).
     type: dict
     suboptions: &site
       name:
@@ -29,12 +30,21 @@ options:
           - Site name used in messages and results, for example V(site-a). Defaults to the host name (with the port when it is not 443).
         type: str
       hostname:
-        description: vCenter host name.
+        description:
+          - vCenter host name (O(provider=vsphere)).
+          - With O(provider=hyperv), the Hyper-V host's DNS name as Hyper-V Replica knows it (what
+            C(-ReplicaServerName) and C(PrimaryServerName) use). Connections go to O(source.address) when it is set.
+        type: str
+      address:
+        description:
+          - Network address (name or IP) to connect to when it differs from O(source.hostname) (O(provider=hyperv)).
         type: str
       port:
-        description: HTTPS port of vCenter.
+        description:
+          - Port of the site. Defaults to V(443) (vCenter HTTPS) with O(provider=vsphere) and to V(5986)
+            (WinRM HTTPS) with O(provider=hyperv). With O(provider=hyperv), V(5985) means WinRM over HTTP, where
+            only transports with message encryption are accepted by Windows.
         type: int
-        default: 443
       username:
         description: User name for the site.
         type: str
@@ -51,14 +61,27 @@ options:
         type: path
       datacenter:
         description:
-          - Datacenter the VMs live in at this site. Needed when the vCenter has more than one.
+          - Datacenter the VMs live in at this site. Needed when the vCenter has more than one (O(provider=vsphere)).
         type: str
+      transport:
+        description:
+          - WinRM authentication (O(provider=hyperv)); V(ntlm) when not set. V(ntlm), V(kerberos) and V(credssp)
+            encrypt messages; V(basic) and V(certificate) rely on HTTPS. V(kerberos) needs a ticket (C(kinit)) and
+            the pykerberos or pyspnego Kerberos extras; V(credssp) needs requests-credssp.
+        type: str
+        choices: [ntlm, kerberos, credssp, certificate, basic]
+      client_cert:
+        description: PEM client certificate for O(source.transport=certificate).
+        type: path
+      client_key:
+        description: PEM private key of O(source.client_cert).
+        type: path
   target:
     description:
       - Connection to the recovery site (where replicas live and failovers start VMs).
-      - Connection suboptions fall back to E(VMDR_TARGET_NAME), E(VMDR_TARGET_HOST), E(VMDR_TARGET_PORT), E(VMDR_TARGET_USERNAME),
-        E(VMDR_TARGET_PASSWORD), E(VMDR_TARGET_VALIDATE_CERTS), E(VMDR_TARGET_CA_PATH) and
-        E(VMDR_TARGET_DATACENTER).
+      - Connection suboptions fall back to E(VMDR_TARGET_NAME), E(VMDR_TARGET_HOST), E(VMDR_TARGET_ADDRESS), E(VMDR_TARGET_PORT),
+        E(VMDR_TARGET_USERNAME), E(VMDR_TARGET_PASSWORD), E(VMDR_TARGET_VALIDATE_CERTS), E(VMDR_TARGET_CA_PATH),
+        E(VMDR_TARGET_DATACENTER), E(VMDR_TARGET_TRANSPORT), E(VMDR_TARGET_CLIENT_CERT) and E(VMDR_TARGET_CLIENT_KEY).
     type: dict
     suboptions: *site
   vms:
@@ -72,7 +95,7 @@ options:
     type: list
     elements: raw
   timeout:
-    description: Seconds to wait for vCenter tasks of one step before failing the VMs still waiting.
+    description: Seconds to wait for vCenter tasks (or Hyper-V waits) of one step before failing the VMs still waiting.
     type: int
     default: 1800
   max_concurrent_tasks:
@@ -82,8 +105,12 @@ options:
 notes:
   - "The modules run on the controller (C(delegate_to: localhost) or a play on localhost) and open at most one
     session per site per call."
+  - "With O(provider=hyperv) each site is one Hyper-V host reached over WinRM (Windows PowerShell 5.1, Hyper-V module).
+    Every step sends one WinRM command per host for all VMs of the batch; VM names are passed as data and never
+    become script text. TLS certificates are verified unless O(source.validate_certs=false)."
 requirements:
-  - pyvmomi
+  - pyvmomi (O(provider=vsphere))
+  - pywinrm (O(provider=hyperv))
   - requests
   - netaddr
 '''

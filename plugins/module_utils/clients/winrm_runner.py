@@ -204,6 +204,7 @@ HINTS = {
     "ObjectNotFound": "Check the VM name and that it lives on this host",
     "VmdrVMNotFound": "Check the VM name and that it lives on this host",
     "VmdrVMAmbiguous": "Several VMs have this name; name the VM by uuid instead",
+    "VmdrPaused": "Resume it with vmdr.replication.replica_enable state=present",
 }
 
 

@@ -9,7 +9,8 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import env_fallback
 
-PROVIDERS = ["vsphere"]
+PROVIDERS = ["vsphere", "hyperv"]
+TRANSPORTS = ["ntlm", "kerberos", "credssp", "certificate", "basic"]
 
 
 def site_options(role):
@@ -19,12 +20,16 @@ def site_options(role):
         options=dict(
             name=dict(type="str", fallback=(env_fallback, [env + "NAME"])),
             hostname=dict(type="str", fallback=(env_fallback, [env + "HOST"])),
-            port=dict(type="int", default=443, fallback=(env_fallback, [env + "PORT"])),
+            address=dict(type="str", fallback=(env_fallback, [env + "ADDRESS"])),
+            port=dict(type="int", fallback=(env_fallback, [env + "PORT"])),
             username=dict(type="str", fallback=(env_fallback, [env + "USERNAME"])),
             password=dict(type="str", no_log=True, fallback=(env_fallback, [env + "PASSWORD"])),
             validate_certs=dict(type="bool", default=True, fallback=(env_fallback, [env + "VALIDATE_CERTS"])),
             ca_path=dict(type="path", fallback=(env_fallback, [env + "CA_PATH"])),
             datacenter=dict(type="str", fallback=(env_fallback, [env + "DATACENTER"])),
+            transport=dict(type="str", choices=TRANSPORTS, fallback=(env_fallback, [env + "TRANSPORT"])),
+            client_cert=dict(type="path", fallback=(env_fallback, [env + "CLIENT_CERT"])),
+            client_key=dict(type="path", no_log=False, fallback=(env_fallback, [env + "CLIENT_KEY"])),
         ))
 
 

@@ -12,10 +12,11 @@ from ansible_collections.vmdr.replication.plugins.module_utils.errors import Vmd
 from ansible_collections.vmdr.replication.plugins.module_utils.common.argument_spec import common_spec
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.vm_refs import parse_vms
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.base import get_provider
-from ansible_collections.vmdr.replication.plugins.module_utils.clients import vsphere_session
+from ansible_collections.vmdr.replication.plugins.module_utils.clients import vsphere_session, winrm_runner
 from ansible_collections.vmdr.replication.plugins.module_utils.plan import reip as reip_plan
 
-LIBRARIES = {"vsphere": [("pyvmomi", lambda: vsphere_session.HAS_PYVMOMI)]}
+LIBRARIES = {"vsphere": [("pyvmomi", lambda: vsphere_session.HAS_PYVMOMI)],
+             "hyperv": [("pywinrm", lambda: winrm_runner.HAS_PYWINRM)]}
 
 
 class VmdrModule(object):

@@ -58,4 +58,8 @@ def get_provider(name):
         from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.provider import (
             VsphereProvider)
         return VsphereProvider
+    if name == "hyperv":
+        from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv.provider import (
+            HypervProvider)
+        return HypervProvider
     raise ValueError("unknown provider %r" % name)

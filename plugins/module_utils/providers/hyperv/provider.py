@@ -1,0 +1,796 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Hyper-V Replica provider: one WinRM runner per site (one Hyper-V host), one command per host per step."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+import time
+
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, VmdrError
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.winrm_runner import (
+    WinrmRunner, error_from, parse_time)
+from ansible_collections.vmdr.replication.plugins.module_utils.common.results import Batch
+from ansible_collections.vmdr.replication.plugins.module_utils.plan.network_map import NetworkMap
+from ansible_collections.vmdr.replication.plugins.module_utils.plan.policy import ReplicationPolicy
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.base import ReplicationProvider
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import scripts
+
+try:
+    import netaddr
+except ImportError:
+    netaddr = None
+
+DEFAULT_PORT = 5986
+DEFAULT_OPTIONS = {"timeout": 1800, "poll_interval": 5, "operation_timeout": 20}
+TEST_SUFFIX = " - Test"
+PAUSED = ("Suspended", "ResynchronizeSuspended")
+FAILED_OVER = ("FailedOverWaitingCompletion", "FailedOver")
+_DNS_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+class HypervHost(object):
+    """A site: the Hyper-V host name (as Hyper-V knows it) and the runner that reaches it."""
+
+    def __init__(self, name, hostname, runner):
+        self.name = name
+        self.hostname = hostname
+        self.runner = runner
+
+    def run(self, step, body, payload):
+        return self.runner.run(step, body, payload, functions=scripts.FUNCTIONS)
+
+
+def vm_entry(index, ref):
+    return {"i": index, "name": ref.name, "id": ref.uuid, "label": ref.label}
+
+
+def recovery_point_spec(value):
+    value = (value or "latest").strip()
+    if value.lower() == "latest":
+        return {"kind": "latest", "value": None}
+    if _ISO_TIME.match(value):
+        stamp = parse_time(value if value[-1] in "Z" or re.search(r"[+-]\d{2}:?\d{2}$", value) else value + "Z")
+        if stamp is None:
+            raise InputError("recovery_point '%s' is not a valid time" % value, step="validate recovery point")
+        return {"kind": "time", "value": stamp.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return {"kind": "id", "value": value}
+
+
+def netmask(prefix):
+    return str(netaddr.IPNetwork("0.0.0.0/%d" % int(prefix)).netmask)
+
+
+class HypervProvider(ReplicationProvider):
+    name = "hyperv"
+
+    def __init__(self, *args, **kwargs):
+        super(HypervProvider, self).__init__(*args, **kwargs)
+        merged = dict(DEFAULT_OPTIONS)
+        merged.update(dict((k, v) for k, v in self.options.items() if v is not None))
+        self.options = merged
+        self._hosts = {}
+        self._unreachable = {}
+
+    # ---- sites -------------------------------------------------------------------------------------
+
+    def host(self, role, required=True):
+        if role in self._hosts:
+            return self._hosts[role]
+        params = self.source_params if role == "source" else self.target_params
+        if not params or not params.get("hostname"):
+            if not required:
+                return None
+            raise InputError("the %s site is needed for this step but no %s.hostname was given" % (role, role),
+                             step="connect", hint="Set %s (or the VMDR_%s_* environment variables)"
+                             % (role, role.upper()))
+        hostname = params["hostname"]
+        if not _DNS_NAME.match(hostname) or re.match(r"^[\d.]+$", hostname):
+            raise InputError("%s.hostname '%s' must be the Hyper-V host's DNS name (Hyper-V Replica refuses IP "
+                             "addresses); put the address to connect to in %s.address" % (role, hostname, role),
+                             step="connect")
+        port = params.get("port") or DEFAULT_PORT
+        name = params.get("name") or hostname
+        transport = params.get("transport") or "ntlm"
+        runner = WinrmRunner(name, params.get("address") or hostname, port=port, username=params.get("username"),
+                             password=params.get("password"), transport=transport,
+                             scheme="http" if port == 5985 else "https",
+                             validate_certs=params.get("validate_certs", True), ca_path=params.get("ca_path"),
+                             client_cert=params.get("client_cert"), client_key=params.get("client_key"),
+                             operation_timeout=self.options["operation_timeout"])
+        self._hosts[role] = HypervHost(name, hostname, runner)
+        if "source" in self._hosts and "target" in self._hosts and \
+                self._hosts["source"].hostname.lower() == self._hosts["target"].hostname.lower():
+            raise InputError("source and target are the same Hyper-V host", step="connect",
+                             hint="Point target at the recovery host")
+        return self._hosts[role]
+
+    def optional_run(self, role, step, body, payload):
+        """Runs on a site that may be down (unplanned failover): None when unreachable or not configured."""
+        host = self.host(role, required=False)
+        if host is None:
+            return None, None
+        try:
+            return host.run(step, body, payload)
+        except VmdrError as exc:
+            self._unreachable[role] = exc
+            self.warn("%s site '%s' could not be read (%s); continuing without it" % (role, host.name, exc))
+            return None, None
+
+    def close(self):
+        for host in self._hosts.values():
+            host.runner.close()
+        self._hosts = {}
+
+    # ---- helpers -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _entries(batch, refs, labels=None):
+        out = []
+        for index, ref in enumerate(refs):
+            if labels is not None and ref.label not in labels:
+                continue
+            if batch is not None and batch[ref.label].failed:
+                continue
+            if ref.moid and not ref.name and not ref.uuid:
+                if batch is not None:
+                    batch.fail(ref.label, InputError("Hyper-V VMs are named by name or uuid (VM Id), not moid",
+                                                     vm=ref.label, step="validate vms"))
+                continue
+            out.append(vm_entry(index, ref))
+        return out
+
+    def _collect(self, batch, refs, host, step, results):
+        """Maps the per-VM results of one script onto the batch; returns {label: data} of the VMs that worked."""
+        by_index = dict((ref_index, ref) for ref_index, ref in enumerate(refs))
+        good = {}
+        for item in results or []:
+            ref = by_index.get(item.get("i"))
+            if ref is None:
+                continue
+            if item.get("ok"):
+                good[ref.label] = item.get("data") or {}
+            else:
+                batch.fail(ref.label, error_from(item.get("error"), vm=ref.label, site=host.name,
+                                                 step=item.get("step") or step))
+        return good
+
+    def _run_each(self, batch, refs, role, step, body, payload, labels=None):
+        entries = self._entries(batch, refs, labels)
+        if not entries:
+            return {}, None
+        host = self.host(role)
+        payload = dict(payload, vms=entries, check=bool(payload.get("check", self.check_mode)))
+        try:
+            data, now = host.run(step, body, payload)
+        except VmdrError as exc:
+            for entry in entries:
+                batch.fail(refs[entry["i"]].label, VmdrError(exc.message, vm=refs[entry["i"]].label, site=host.name,
+                                                             step=step, hint=exc.hint, fault=exc.fault))
+            return {}, None
+        if isinstance(data, dict) and "vms" in data:
+            data = data["vms"]
+        return self._collect(batch, refs, host, step, data), now
+
+    def _read(self, batch, refs, role, nics=False, labels=None):
+        return self._run_each(batch, refs, role, "read VMs", scripts.READ, {"nics": nics, "measure": False},
+                              labels=labels)
+
+    def _server(self, role, step="read host"):
+        data, dummy = self.host(role).run(step, scripts.SERVER, {})
+        return data
+
+    def _ensure_server(self, role, peer, step):
+        """The host of ``role`` accepts replication from ``peer`` (Kerberos); returns its server facts."""
+        host = self.host(role)
+        payload = {"peer": peer, "trust_group": "vmdr", "check": self.check_mode}
+        data, dummy = host.run(step, scripts.SERVER_ENSURE, payload)
+        facts = data.get("facts") or {}
+        if data.get("changed"):
+            self.warn("%s replica server on '%s' configured to accept replication from '%s'%s"
+                      % (role, host.hostname, peer, " (check mode: would be)" if self.check_mode else ""))
+        facts["changed"] = bool(data.get("changed"))
+        return facts
+
+    @staticmethod
+    def _auth(facts, site):
+        auth = facts.get("auth") or 0
+        if auth in (1, 3) or facts.get("changed"):
+            return "Kerberos", facts.get("kerberos_port") or 80
+        if auth == 2:
+            raise VmdrError("the replica server accepts certificate authentication only", site=site,
+                            step="check replica server",
+                            hint="Allow Kerberos on the replica server (Set-VMReplicationServer "
+                                 "-AllowedAuthenticationType CertificateAndKerberos)")
+        raise VmdrError("the replica server is not enabled", site=site, step="check replica server",
+                        hint="Enable Hyper-V Replica on the recovery host")
+
+    def _switch_plan(self, batch, label, nics, network_map, mode, target_switches, site, same_name_ok):
+        """[{index, switch}] for the replica's NICs, or None after failing the VM."""
+        plan = []
+        for nic in nics or []:
+            source = nic.get("switch")
+            if not source:
+                continue
+            try:
+                if mode == "live" and same_name_ok and source not in network_map.live:
+                    target = source
+                    if target not in target_switches:
+                        raise InputError("source network '%s' is not mapped and no switch of that name exists at "
+                                         "the recovery site" % source, vm=label, site=site, step="map networks",
+                                         hint="Add '%s: <recovery switch>' to network_map.live" % source)
+                else:
+                    target = network_map.target_for(source, mode, vm=label, site=site)
+                if target not in target_switches:
+                    raise InputError("switch '%s' does not exist on the recovery host" % target, vm=label, site=site,
+                                     step="map networks", hint="Create the virtual switch or fix network_map")
+                if mode == "test" and target_switches[target] == "External":
+                    raise InputError("test switch '%s' is External and reaches a physical network" % target,
+                                     vm=label, site=site, step="map networks",
+                                     hint="Use a Private or Internal switch for test failovers")
+            except InputError as exc:
+                batch.fail(label, exc)
+                return None
+            plan.append({"index": nic["index"], "switch": target})
+        return plan
+
+    def _reip_plan(self, batch, label, nics, planner, site):
+        plan_nics = []
+        for nic in nics or []:
+            ips = nic.get("ips") or []
+            plan_nics.append({"index": nic["index"], "network": nic.get("switch"), "ip": ips[0] if ips else None,
+                              "prefix": None})
+        try:
+            entries = planner.plan_vm(label, plan_nics)
+        except InputError as exc:
+            batch.fail(label, exc)
+            return None, None
+        out = []
+        for entry in entries:
+            if entry["action"] == "dhcp":
+                out.append({"index": entry["index"], "action": "dhcp"})
+                continue
+            if ":" in (entry.get("target_ip") or ""):
+                batch.fail(label, InputError("IPv6 re-IP is not supported by the hyperv provider yet", vm=label,
+                                             site=site, step="compute re-IP plan"))
+                return None, None
+            if entry.get("target_prefix") is None:
+                batch.fail(label, InputError("NIC %s: the prefix length is unknown" % entry["index"], vm=label,
+                                             site=site, step="compute re-IP plan",
+                                             hint="Give the VM an override with ip: address/prefix"))
+                return None, None
+            out.append({"index": entry["index"], "action": entry["action"], "ip": entry["target_ip"],
+                        "mask": netmask(entry["target_prefix"]), "gateway": entry.get("gateway"),
+                        "dns": list(entry.get("dns") or [])})
+        return out, entries
+
+    @staticmethod
+    def _check_overlap(batch, plans):
+        seen = {}
+        for label in sorted(plans):
+            for entry in plans[label]:
+                ip = entry.get("target_ip")
+                if not ip or entry["action"] == "keep":
+                    continue
+                if ip in seen and seen[ip] != label:
+                    batch.fail(label, InputError("re-IP would give %s to both VM '%s' and VM '%s'" % (ip, seen[ip], label),
+                                                 vm=label, step="compute re-IP plan"))
+                seen[ip] = label
+
+    # ---- info --------------------------------------------------------------------------------------
+
+    def info(self, refs):
+        src = self.host("source", required=False)
+        tgt = self.host("target", required=False)
+        if src is None and tgt is None:
+            raise InputError("replica_info needs the source or the target site", step="connect",
+                             hint="Set source and/or target")
+        payload = {"vms": [vm_entry(i, r) for i, r in enumerate(refs)], "all": not refs, "nics": False,
+                   "measure": True, "check": True}
+        sides = {}
+        for role, host in (("source", src), ("target", tgt)):
+            if host is None:
+                continue
+            data, now = host.run("read replication", scripts.READ, payload)
+            sides[role] = (data.get("vms") or [], parse_time(now), host)
+        pairs = {}
+        order = []
+        for role in ("source", "target"):
+            if role not in sides:
+                continue
+            items, now, host = sides[role]
+            for item in items:
+                key = item.get("i")
+                if refs and isinstance(key, int) and key < len(refs):
+                    label = refs[key].label
+                else:
+                    label = (item.get("data") or {}).get("vm", {}).get("name") or str(key)
+                if label not in pairs:
+                    pairs[label] = {"now": now}
+                    order.append(label)
+                pairs[label][role] = item
+                pairs[label]["now"] = pairs[label]["now"] or now
+        return [self._info_entry(label, pairs[label]) for label in order]
+
+    def _info_entry(self, label, pair):
+        out = {"name": label, "state": "unknown", "health": "critical", "source": None, "replica": None,
+               "policy": None, "last_sync": None, "recovery_points": [], "rpo_seconds": None, "age_seconds": None,
+               "rpo_compliant": False, "test_vms": [], "failover": None}
+        errors = []
+        reps = {}
+        for role in ("source", "target"):
+            item = pair.get(role)
+            if item is None:
+                continue
+            if not item.get("ok"):
+                errors.append("%s: %s" % (role, (item.get("error") or {}).get("message")))
+                continue
+            data = item.get("data") or {}
+            repl = data.get("replication")
+            vm = dict(data.get("vm") or {})
+            if repl:
+                vm.update(role={"Primary": "source", "Replica": "replica"}.get(repl.get("mode"), repl.get("mode")),
+                          replication_state=repl.get("state"), replication_health=repl.get("health"))
+                reps[role] = repl
+            out["source" if role == "source" else "replica"] = vm
+            if data.get("recovery_points"):
+                out["recovery_points"] = sorted(data["recovery_points"], key=lambda p: p.get("time") or "",
+                                                reverse=True)
+            if data.get("test_vm"):
+                out["test_vms"] = [data["test_vm"]]
+            if data.get("measure"):
+                out.setdefault("measure", {})[role] = data["measure"]
+        if errors:
+            out["errors"] = errors
+        main = reps.get("source") or reps.get("target")
+        if not main:
+            return out
+        freq = main.get("frequency_sec") or 300
+        out["policy"] = {"rpo": freq / 60.0 if freq < 60 else freq // 60, "recovery_points": main.get("recovery_history"),
+                         "quiesce": bool(main.get("vss_hours"))}
+        out["rpo_seconds"] = freq
+        out["replication_state"] = main.get("state")
+        last = (reps.get("target") or {}).get("last_replication") or main.get("last_replication")
+        out["last_sync"] = last
+        stamp = parse_time(last)
+        if stamp is not None and pair.get("now") is not None:
+            out["age_seconds"] = max(0, int((pair["now"] - stamp).total_seconds()))
+            out["rpo_compliant"] = out["age_seconds"] <= 2 * freq
+        state = main.get("state")
+        replica_state = (reps.get("target") or {}).get("state")
+        if state in PAUSED:
+            out["state"], out["health"] = "paused", "warning"
+        elif "source" in reps or "source" not in pair:
+            out["state"] = "enabled" if "source" in reps else "unknown"
+            health = main.get("health")
+            out["health"] = "ok" if health == "Normal" and out["rpo_compliant"] else (
+                "warning" if health == "Warning" else "critical")
+        if replica_state in FAILED_OVER:
+            out["health"] = "failed_over"
+            out["failover"] = {"state": replica_state}
+        return out
+
+    # ---- enable ------------------------------------------------------------------------------------
+
+    def enable(self, refs, state, policy, placement, initial_replication, network_map, delete_replica):
+        batch = Batch([r.label for r in refs])
+        if placement and any(placement.values()):
+            self.warn("placement is ignored by the hyperv provider: replicas go to the replica server's storage "
+                      "location for the source host")
+        if state == "absent":
+            return self._remove(batch, refs, delete_replica)
+        pol = ReplicationPolicy.from_params(policy, "hyperv")
+        if initial_replication == "seed":
+            raise InputError("initial_replication=seed is not supported by the hyperv provider", step="validate",
+                             hint="Use now or defer")
+        nmap = NetworkMap.from_params(network_map)
+        src = self.host("source")
+        tgt = self.host("target")
+        facts = self._ensure_server("target", src.hostname, "check replica server")
+        auth, port = self._auth(facts, tgt.name)
+        switches = dict((s["name"], s["type"]) for s in facts.get("switches") or [])
+        setup = {}
+        if network_map:
+            read, dummy = self._read(batch, refs, "source", nics=True)
+            for label, data in read.items():
+                live = self._switch_plan(batch, label, data.get("nics"), nmap, "live", switches, tgt.name, True)
+                test = self._switch_plan(batch, label, data.get("nics"), nmap, "test", switches, tgt.name,
+                                         False) if nmap.test else []
+                if live is not None and test is not None:
+                    setup[label] = {"live": live, "test": test}
+        payload = {"state": state, "initial": initial_replication, "replica_server": tgt.hostname,
+                   "replica_port": port, "auth": auth,
+                   "policy": {"frequency_sec": int(pol.rpo * 60), "recovery_history": pol.recovery_points,
+                              "vss_hours": 1 if pol.quiesce else 0}}
+        results, dummy = self._run_each(batch, refs, "source", "enable replication", scripts.ENABLE, payload)
+        for label, data in results.items():
+            item = batch[label]
+            item.changed = bool(data.get("changed"))
+            item.before = self._record(data.get("before"), pol)
+            item.after = self._record(data.get("after"), pol) if not self.check_mode else \
+                dict(self._record(data.get("before"), pol) or {}, state="paused" if state == "paused" else "enabled",
+                     policy=pol.as_dict())
+        if setup and not self.check_mode:
+            refs_setup = [r for r in refs if r.label in setup]
+            entries = self._entries(batch, refs, set(setup))
+            for entry in entries:
+                entry.update(setup[entry["label"]])
+            if entries:
+                host = tgt
+                try:
+                    data, dummy = host.run("map replica networks", scripts.REPLICA_SETUP,
+                                           {"vms": entries, "state": state, "check": False})
+                    for label, got in self._collect(batch, refs, host, "map replica networks", data).items():
+                        if got.get("changed"):
+                            batch[label].changed = True
+                except VmdrError as exc:
+                    for ref in refs_setup:
+                        batch.fail(ref.label, VmdrError(exc.message, vm=ref.label, site=host.name,
+                                                        step="map replica networks", hint=exc.hint))
+        return batch
+
+    @staticmethod
+    def _record(repl, pol=None):
+        if not repl:
+            return None
+        freq = repl.get("frequency_sec") or 300
+        return {"role": {"Primary": "source", "Replica": "replica"}.get(repl.get("mode"), repl.get("mode")),
+                "state": "paused" if repl.get("state") in PAUSED else "enabled",
+                "replication_state": repl.get("state"), "replica_server": repl.get("replica_server"),
+                "policy": {"rpo": freq / 60.0 if freq < 60 else freq // 60,
+                           "recovery_points": repl.get("recovery_history"), "quiesce": bool(repl.get("vss_hours"))}}
+
+    def _remove(self, batch, refs, delete_replica):
+        results, dummy = self._run_each(batch, refs, "source", "remove replication", scripts.ENABLE,
+                                        {"state": "absent", "policy": {}})
+        for label, data in results.items():
+            batch[label].changed = bool(data.get("changed"))
+            batch[label].before = self._record(data.get("before"))
+            batch[label].after = None
+        if self.host("target", required=False) is not None:
+            replica, dummy = self._run_each(batch, refs, "target", "remove replication on the replica",
+                                            scripts.REPLICA_SETUP, {"state": "absent",
+                                                                    "delete_replica": bool(delete_replica)})
+            for label, data in replica.items():
+                if data.get("changed"):
+                    batch[label].changed = True
+        return batch
+
+    # ---- sync --------------------------------------------------------------------------------------
+
+    def sync(self, refs, when, wait_within_rpo):
+        batch = Batch([r.label for r in refs])
+        if when == "always":
+            self.warn("Hyper-V Replica sends changes on its own schedule (every 30 s, 5 min or 15 min); force only "
+                      "restarts stopped relationships")
+        results, now = self._run_each(batch, refs, "source", "sync", scripts.SYNC, {"resume": True})
+        for label, data in results.items():
+            batch[label].changed = bool(data.get("changed"))
+            batch[label].before = self._sync_state(data.get("before"), now)
+            batch[label].after = self._sync_state(data.get("after"), now)
+        if self.check_mode:
+            return batch
+        deadline = time.time() + self.options["timeout"]
+        pending = [label for label in results if not (batch[label].after or {}).get("rpo_compliant")]
+        limit = max([2 * ((results[label].get("after") or {}).get("frequency_sec") or 300) for label in pending] or [0])
+        deadline = min(deadline, time.time() + limit)
+        while pending and wait_within_rpo and time.time() < deadline:
+            time.sleep(self.options["poll_interval"])
+            read, now = self._run_each(batch, refs, "source", "wait within RPO", scripts.SYNC, {"resume": False},
+                                       labels=set(pending))
+            for label, data in read.items():
+                batch[label].after = self._sync_state(data.get("after"), now)
+            pending = [label for label in pending if not (batch[label].after or {}).get("rpo_compliant")
+                       and not batch[label].failed]
+        for label in pending:
+            after = batch[label].after or {}
+            if wait_within_rpo:
+                batch.fail(label, VmdrError("still outside its RPO (replication state %s, newest replication %s)"
+                                            % (after.get("replication_state"), after.get("latest_recovery_point")),
+                                            vm=label, site=self.host("source").name, step="wait within RPO",
+                                            hint="Check the replication health with replica_info and the network "
+                                                 "between the hosts"))
+        return batch
+
+    @staticmethod
+    def _sync_state(repl, now):
+        if not repl:
+            return None
+        last = parse_time(repl.get("last_replication"))
+        host_now = parse_time(now)
+        age = int((host_now - last).total_seconds()) if last and host_now else None
+        freq = repl.get("frequency_sec") or 300
+        return {"latest_recovery_point": {"id": "latest", "time": repl.get("last_replication")} if last else None,
+                "age_seconds": age, "rpo_compliant": age is not None and age <= 2 * freq
+                and repl.get("state") not in PAUSED, "replication_state": repl.get("state")}
+
+    # ---- networks and re-IP ------------------------------------------------------------------------
+
+    def map_networks(self, refs, network_map, mode):
+        batch = Batch([r.label for r in refs])
+        nmap = NetworkMap.from_params(network_map)
+        if mode == "test":
+            nmap.check_test_apart_from_live()
+        tgt = self.host("target")
+        facts = self._server("target")
+        switches = dict((s["name"], s["type"]) for s in facts.get("switches") or [])
+        read, dummy = self._read(batch, refs, "source", nics=True)
+        plans = {}
+        for label, data in read.items():
+            plan = self._switch_plan(batch, label, data.get("nics"), nmap, mode, switches, tgt.name, False)
+            if plan is not None:
+                plans[label] = plan
+        return self._apply_replica_network(batch, refs, plans, "live" if mode == "live" else "test", "map networks")
+
+    def _apply_replica_network(self, batch, refs, plans, key, step):
+        entries = []
+        for entry in self._entries(batch, refs, set(plans)):
+            entry[key] = plans[entry["label"]]
+            entries.append(entry)
+        if not entries:
+            return batch
+        host = self.host("target")
+        try:
+            data, dummy = host.run(step, scripts.REPLICA_NETWORK, {"vms": entries, "check": self.check_mode})
+        except VmdrError as exc:
+            for entry in entries:
+                batch.fail(entry["label"], VmdrError(exc.message, vm=entry["label"], site=host.name, step=step,
+                                                     hint=exc.hint))
+            return batch
+        for label, got in self._collect(batch, refs, host, step, data).items():
+            item = batch[label]
+            item.changed = bool(got.get("changed"))
+            before, after = got.get("before") or {}, got.get("after") or {}
+            if key == "reip":
+                item.before = {"failover_ip": before.get("failover_ip")}
+                item.after = {"failover_ip": after.get("failover_ip")} if not self.check_mode else \
+                    {"failover_ip": [{"ip": p.get("ip"), "mask": p.get("mask"), "gateway": p.get("gateway"),
+                                      "dns": (p.get("dns") or [None])[0]} for p in plans[label]]}
+            else:
+                field = "switch" if key == "live" else "test_switch"
+                planned = dict((p["index"], p["switch"]) for p in plans[label])
+                item.before = {"networks": [{"index": n["index"], "network": n.get(field)} for n in before.get("nics") or []]}
+                item.after = {"networks": [{"index": n["index"], "network": planned.get(n["index"], n.get(field))
+                                            if self.check_mode else n.get(field)} for n in after.get("nics") or []]}
+                item.details["networks"] = item.after["networks"]
+        return batch
+
+    def reip(self, refs, planner):
+        batch = Batch([r.label for r in refs])
+        read, dummy = self._read(batch, refs, "source", nics=True)
+        plans, raw = {}, {}
+        for label, data in read.items():
+            plan, entries = self._reip_plan(batch, label, data.get("nics"), planner, self.host("source").name)
+            if plan is not None:
+                plans[label], raw[label] = plan, entries
+        self._check_overlap(batch, raw)
+        plans = dict((k, v) for k, v in plans.items() if not batch[k].failed)
+        self._apply_replica_network(batch, refs, plans, "reip", "set failover IP")
+        for label in plans:
+            if not batch[label].failed:
+                batch[label].details["reip"] = raw[label]
+        return batch
+
+    # ---- failover ----------------------------------------------------------------------------------
+
+    def failover(self, refs, mode, settings):
+        settings = settings or {}
+        batch = Batch([r.label for r in refs])
+        started = time.time()
+        points = {}
+        for ref in refs:
+            try:
+                points[ref.label] = recovery_point_spec(ref.options.get("recovery_point") or
+                                                        settings.get("recovery_point"))
+            except InputError as exc:
+                batch.fail(ref.label, exc)
+        if mode == "cleanup_test":
+            return self._cleanup_test(batch, refs)
+        if mode == "reverse":
+            return self._reverse(batch, refs)
+        nmap = NetworkMap.from_params(settings.get("network_map"))
+        planner = settings.get("reip")
+        tgt = self.host("target")
+        if mode == "test":
+            nmap.check_test_apart_from_live()
+        needs_source = mode == "planned" or planner is not None or (mode == "test" and nmap.test) or \
+            (mode in ("planned", "unplanned") and nmap.live)
+        source_read = {}
+        if mode == "planned":
+            source_read, dummy = self._read(batch, refs, "source", nics=True)
+        elif needs_source or mode == "unplanned":
+            entries = self._entries(batch, refs)
+            data, dummy = self.optional_run("source", "read source VMs", scripts.READ,
+                                            {"vms": entries, "nics": True, "check": True})
+            if data is not None:
+                for item in data.get("vms") or []:
+                    if item.get("ok"):
+                        source_read[refs[item["i"]].label] = item.get("data") or {}
+        facts = self._server("target")
+        switches = dict((s["name"], s["type"]) for s in facts.get("switches") or [])
+        extra = {}
+        reip_raw = {}
+        for ref in refs:
+            label = ref.label
+            if batch[label].failed:
+                continue
+            src = source_read.get(label)
+            extra[label] = {"point": points.get(label)}
+            if mode == "unplanned" and src and not settings.get("allow_source_running"):
+                repl = src.get("replication") or {}
+                if (src.get("vm") or {}).get("power_state") == "Running" and repl.get("mode") == "Primary":
+                    batch.fail(label, VmdrError("the source VM still runs at the protected site", vm=label,
+                                                site=self.host("source").name, step="check source",
+                                                hint="Use mode=planned, stop the source, or set "
+                                                     "allow_source_running=true"))
+                    continue
+            if needs_source and src is None and (planner is not None or nmap.live or (mode == "test" and nmap.test)):
+                batch.fail(label, VmdrError("the source VM could not be read, so its networks and addresses are "
+                                            "unknown", vm=label, site=self.host("source", required=False).name
+                                            if self.host("source", required=False) else None,
+                                            step="read source VMs",
+                                            hint="Run without network_map/reip, or stage them beforehand with "
+                                                 "network_map and reip while the source site is up"))
+                continue
+            nics = (src or {}).get("nics")
+            if ((src or {}).get("replication") or {}).get("mode") == "Replica":
+                continue  # already failed over and reversed: nothing to plan
+            if mode in ("planned", "unplanned") and nmap.live:
+                plan = self._switch_plan(batch, label, nics, nmap, "live", switches, tgt.name, False)
+                if plan is None:
+                    continue
+                extra[label]["live"] = plan
+            if mode == "test" and nmap.test:
+                plan = self._switch_plan(batch, label, nics, nmap, "test", switches, tgt.name, False)
+                if plan is None:
+                    continue
+                extra[label]["test"] = plan
+            if planner is not None:
+                plan, raw = self._reip_plan(batch, label, nics, planner, tgt.name)
+                if plan is None:
+                    continue
+                extra[label]["reip"] = plan
+                reip_raw[label] = raw
+        self._check_overlap(batch, reip_raw)
+        if mode == "test":
+            return self._test(batch, refs, extra, settings, started, reip_raw, switches)
+        if mode == "planned":
+            src_host = self.host("source")
+            self._ensure_server("source", tgt.hostname, "prepare reverse replication")
+            todo = [ref.label for ref in refs if not batch[ref.label].failed and
+                    ((source_read.get(ref.label) or {}).get("replication") or {}).get("mode") == "Primary"]
+            prim, dummy = self._run_each(batch, refs, "source", "prepare failover", scripts.PLANNED_PRIMARY,
+                                         {"force_power_off": bool(settings.get("force_power_off"))}, labels=set(todo))
+            for label, data in prim.items():
+                if data.get("changed"):
+                    batch[label].changed = True
+            del src_host
+        payload = {"mode": mode, "power_on": bool(settings.get("power_on", True)),
+                   "commit": bool(settings.get("commit"))}
+        entries = []
+        for entry in self._entries(batch, refs):
+            entry.update(extra.get(entry["label"]) or {})
+            entries.append(entry)
+        if not entries:
+            return batch
+        host = tgt
+        step = "%s failover" % mode
+        try:
+            data, now = host.run(step, scripts.FAILOVER_REPLICA, dict(payload, vms=entries, check=self.check_mode))
+        except VmdrError as exc:
+            for entry in entries:
+                batch.fail(entry["label"], VmdrError(exc.message, vm=entry["label"], site=host.name, step=step,
+                                                     hint=exc.hint))
+            return batch
+        host_now = parse_time(now)
+        for label, got in self._collect(batch, refs, host, step, data).items():
+            item = batch[label]
+            item.changed = item.changed or bool(got.get("changed"))
+            item.before = got.get("before")
+            item.after = got.get("after")
+            vm = got.get("vm") or {}
+            item.details["recovered_vm"] = {"name": vm.get("name"), "id": vm.get("id"),
+                                            "power_state": vm.get("power_state")}
+            item.details["networks"] = [{"index": n["index"], "network": n.get("switch")} for n in got.get("nics") or []]
+            point = got.get("point")
+            if point:
+                item.details["recovery_point"] = {"id": point.get("id"), "time": point.get("time")}
+                stamp = parse_time(point.get("time"))
+                if stamp and host_now and mode == "unplanned":
+                    item.details["achieved_rpo_seconds"] = max(0, int((host_now - stamp).total_seconds()))
+                elif mode == "planned":
+                    item.details["achieved_rpo_seconds"] = 0
+            if label in reip_raw:
+                item.details["reip"] = reip_raw[label]
+            if settings.get("power_on", True) and settings.get("wait_ready", True) and item.changed:
+                item.details["time_to_ready_seconds"] = round(time.time() - started, 1)
+        return batch
+
+    def _test(self, batch, refs, extra, settings, started, reip_raw, switches):
+        host = self.host("target")
+        step = "test failover"
+        entries = []
+        for entry in self._entries(batch, refs):
+            entry.update(extra.get(entry["label"]) or {})
+            entries.append(entry)
+        if not entries:
+            return batch
+        # without a test map the staged TestReplicaSwitchName is used; it must be isolated too
+        read, dummy = self._read(batch, refs, "target", nics=True, labels=set(e["label"] for e in entries))
+        for entry in entries:
+            label = entry["label"]
+            if entry.get("test") or label not in read:
+                continue
+            for nic in read[label].get("nics") or []:
+                staged = nic.get("test_switch")
+                if not staged and nic.get("switch"):
+                    batch.fail(label, InputError("no test network is staged for NIC %s and none was given" % nic["index"],
+                                                 vm=label, site=host.name, step="map networks",
+                                                 hint="Set network_map.test, or stage one with the network_map module"))
+                    break
+                if staged and switches.get(staged) == "External":
+                    batch.fail(label, InputError("staged test switch '%s' is External" % staged, vm=label,
+                                                 site=host.name, step="map networks",
+                                                 hint="Use a Private or Internal switch for test failovers"))
+                    break
+        entries = [e for e in entries if not batch[e["label"]].failed]
+        if not entries:
+            return batch
+        try:
+            data, dummy = host.run(step, scripts.TEST_FAILOVER, {"vms": entries, "check": self.check_mode,
+                                                                 "power_on": bool(settings.get("power_on", True))})
+        except VmdrError as exc:
+            for entry in entries:
+                batch.fail(entry["label"], VmdrError(exc.message, vm=entry["label"], site=host.name, step=step,
+                                                     hint=exc.hint))
+            return batch
+        for label, got in self._collect(batch, refs, host, step, data).items():
+            item = batch[label]
+            item.changed = bool(got.get("changed"))
+            item.before = {"test_vm": got.get("before")}
+            after = got.get("after") or ({"name": label + TEST_SUFFIX, "power_state": "Running"}
+                                         if self.check_mode else None)
+            item.after = {"test_vm": after}
+            item.details["test_vm"] = label + TEST_SUFFIX
+            item.details["networks"] = [{"index": n["index"], "network": n.get("switch")} for n in got.get("nics") or []]
+            if got.get("point"):
+                item.details["recovery_point"] = {"id": got["point"].get("id"), "time": got["point"].get("time")}
+            if label in reip_raw:
+                item.details["reip"] = reip_raw[label]
+            if item.changed and settings.get("power_on", True):
+                item.details["time_to_ready_seconds"] = round(time.time() - started, 1)
+        return batch
+
+    def _cleanup_test(self, batch, refs):
+        results, dummy = self._run_each(batch, refs, "target", "clean up test failover", scripts.CLEANUP_TEST, {})
+        for label, data in results.items():
+            item = batch[label]
+            item.changed = bool(data.get("changed"))
+            item.details["removed"] = data.get("removed") or []
+            item.before = {"test_vm": data.get("before")}
+            item.after = {"test_vm": None}
+        return batch
+
+    def _reverse(self, batch, refs):
+        src = self.host("source")
+        tgt = self.host("target")
+        read, dummy = self._read(batch, refs, "target")
+        to_old_primary = [label for label, data in read.items()
+                          if ((data.get("replication") or {}).get("mode") == "Replica")]
+        facts = self._ensure_server("source", tgt.hostname, "prepare reverse replication")
+        auth, port = self._auth(facts, src.name)
+        old, dummy = self._run_each(batch, refs, "source", "make old primary a replica", scripts.REVERSE_OLD_PRIMARY, {"peer": tgt.hostname},
+                                    labels=set(to_old_primary))
+        for label, data in old.items():
+            batch[label].changed = bool(data.get("changed"))
+        results, dummy = self._run_each(batch, refs, "target", "reverse replication", scripts.REVERSE_REPLICA,
+                                        {"replica_server": src.hostname, "replica_port": port, "auth": auth})
+        for label, data in results.items():
+            item = batch[label]
+            item.changed = item.changed or bool(data.get("changed"))
+            item.before = data.get("before")
+            item.after = data.get("after")
+        return batch

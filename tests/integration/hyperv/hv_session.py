@@ -1,0 +1,112 @@
+"""Drive the real modules with provider=hyperv through ansible-playbook against the Hyper-V simulator."""
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from lab.ca import ensure_ca, issue_server_cert
+from lab.hyperv.launch import lab_request, start_site, stop_site
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BIN = os.path.dirname(sys.executable)
+A, B, C = "hv-a1.lab.local", "hv-b1.lab.local", "hv-c1.lab.local"
+
+
+class HvLab(object):
+    def __init__(self, run_dir, site, ca_file):
+        self.run_dir = run_dir
+        self.site = site
+        self.ca_file = ca_file
+
+    @classmethod
+    def start(cls, run_dir):
+        ca_file, dummy = ensure_ca(run_dir)
+        cert, key = issue_server_cert(run_dir, "hyperv")
+        site = start_site(run_dir, cert=cert, key=key, fresh=True)
+        return cls(run_dir, site, ca_file)
+
+    def stop(self):
+        stop_site(self.run_dir)
+
+    def lab(self, path, method="POST", params=None, body=None):
+        return lab_request(self.site, path, method=method, params=params, body=body)
+
+    def advance(self, seconds):
+        return self.lab("/advance", params={"seconds": seconds})
+
+    def stats(self):
+        return self.lab("/stats", method="GET")
+
+    def env(self, source=A, target=B, **extra):
+        """Connection through the documented environment fallbacks (as AWX credentials would set them)."""
+        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), PATH=BIN + ":" + os.environ["PATH"],
+                   ANSIBLE_NOCOLOR="1", VMDR_PROVIDER="hyperv")
+        for role, name in (("SOURCE", source), ("TARGET", target)):
+            host = self.site["hosts"][name]
+            env.update({"VMDR_%s_HOST" % role: name, "VMDR_%s_ADDRESS" % role: host["address"],
+                        "VMDR_%s_PORT" % role: str(host["https_port"]), "VMDR_%s_USERNAME" % role: host["username"],
+                        "VMDR_%s_PASSWORD" % role: host["password"], "VMDR_%s_CA_PATH" % role: self.ca_file,
+                        "VMDR_%s_TRANSPORT" % role: "ntlm"})
+        env.update(extra)
+        return env
+
+    def module(self, name, args, check=False, diff=False, source=A, target=B, env=None):
+        """Runs vmdr.replication.<name> in a one-task play and returns its registered result."""
+        work = tempfile.mkdtemp(prefix="vmdr-hv-module-")
+        out = os.path.join(work, "result.json")
+        play = [{"hosts": "localhost", "gather_facts": False, "tasks": [
+            {"vmdr.replication." + name: args, "register": "r", "ignore_errors": True},
+            {"ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": out}, "check_mode": False,
+             "diff": False}]}]
+        path = os.path.join(work, "play.yml")
+        with open(path, "w") as handle:
+            json.dump(play, handle)
+        cmd = [os.path.join(BIN, "ansible-playbook"), path] + (["--check"] if check else []) + \
+            (["--diff"] if diff else [])
+        environment = self.env(source, target)
+        environment.update(env or {})
+        proc = subprocess.run(cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=900,
+                              check=False)
+        try:
+            with open(out) as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            raise AssertionError("no result from ansible: %s\n%s" % (proc.stdout[-3000:], proc.stderr[-2000:]))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def ps(self, host, script):
+        """Runs a PowerShell snippet on a simulated host (for assertions only) and returns its JSON output."""
+        import winrm
+        info = self.site["hosts"][host]
+        session = winrm.Session(info["endpoint"], auth=(info["username"], info["password"]), transport="ntlm",
+                                server_cert_validation="validate", ca_trust_path=self.ca_file)
+        result = session.run_ps("$ProgressPreference = 'SilentlyContinue'\n" + script)
+        text = result.std_out.decode("utf-8", "replace").strip()
+        return json.loads(text) if text else None
+
+    def vms(self, host):
+        return self.ps(host, "ConvertTo-Json -Compress -InputObject @(Get-VM | ForEach-Object { $_.Name })")
+
+    def nic(self, host, vm):
+        """Switch and guest addresses of the VM's first NIC (the name travels as base64 data)."""
+        b64 = base64.b64encode(vm.encode("utf-8")).decode("ascii")
+        return self.ps(host, "$n = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('%s'))\n"
+                             "$vm = @(Get-VM | Where-Object { $_.Name -eq $n })[0]\n"
+                             "$a = @(Get-VMNetworkAdapter -VM $vm)[0]\n"
+                             "$f = Get-VMNetworkAdapterFailoverConfiguration -VM $vm -VMNetworkAdapterName $a.Name\n"
+                             "ConvertTo-Json -Compress -InputObject @{ switch = $a.SwitchName; test_switch = "
+                             "$a.TestReplicaSwitchName; ips = @($a.IPAddresses); state = $vm.State.ToString(); "
+                             "failover_ip = $f.IPv4Address; failover_gw = $f.IPv4DefaultGateway }" % b64)
+
+    def replication(self, host, vm):
+        b64 = base64.b64encode(vm.encode("utf-8")).decode("ascii")
+        return self.ps(host, "$n = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('%s'))\n"
+                             "$vm = @(Get-VM | Where-Object { $_.Name -eq $n })[0]\n"
+                             "$r = Get-VMReplication -VM $vm\n"
+                             "ConvertTo-Json -Compress -InputObject @{ mode = $r.ReplicationMode.ToString(); "
+                             "state = $r.ReplicationState.ToString(); frequency = $r.ReplicationFrequencySec; "
+                             "history = $r.RecoveryHistory }" % b64)

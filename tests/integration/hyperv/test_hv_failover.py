@@ -1,0 +1,189 @@
+"""failover (test, cleanup_test, planned, unplanned, reverse), network_map and reip with provider=hyperv."""
+import pytest
+
+from tests.integration.hyperv.hv_session import A, B
+
+LIVE = {"prod-web": "dr-web", "prod-db": "dr-db"}
+BACK = {"dr-web": "prod-web", "dr-db": "prod-db"}
+REIP = {"rules": [{"source": "10.10.1.0/24", "target": "10.20.1.0/24", "gateway": "10.20.1.1"}]}
+TEST_REIP = {"rules": [{"source": "10.10.0.0/16", "target": "10.99.0.0/16", "gateway": "10.99.0.1"}]}
+
+
+def protect(hv, vms, hours=0):
+    result = hv.module("replica_enable", {"vms": vms, "policy": {"rpo": 5, "recovery_points": 4},
+                                          "network_map": {"live": LIVE}})
+    assert not result["failed"], result
+    hv.advance(120 + hours * 3600)
+
+
+def test_planned_failover_reverse_and_failback(fresh):
+    hv = fresh
+    protect(hv, ["hv-web-01"])
+    args = {"mode": "planned", "vms": ["hv-web-01"], "network_map": {"live": LIVE}, "reip": REIP}
+    checked = hv.module("failover", args, check=True)
+    assert checked["changed"] is True and not checked["failed"], checked
+    assert hv.nic(A, "hv-web-01")["state"] == "Running"
+
+    done = hv.module("failover", args, diff=True)
+    assert done["changed"] is True and not done["failed"], done
+    [vm] = done["vms"]
+    assert vm["recovered_vm"]["power_state"] == "Running" and vm["achieved_rpo_seconds"] == 0
+    assert vm["reip"][0]["target_ip"] == "10.20.1.41"
+    assert done["diff"]["after"]["hv-web-01"]["mode"] == "Primary"
+    replica_nic = hv.nic(B, "hv-web-01")
+    assert replica_nic["switch"] == "dr-web" and replica_nic["state"] == "Running"
+    # the simulator shows an injected address only while the VM is a failed-over replica (not after -Reverse),
+    # so check the failover TCP/IP setting the guest receives at boot
+    assert replica_nic["failover_ip"] == "10.20.1.41" and replica_nic["failover_gw"] == "10.20.1.1", replica_nic
+    assert hv.replication(A, "hv-web-01")["mode"] == "Replica"
+    assert hv.replication(B, "hv-web-01")["mode"] == "Primary"
+
+    again = hv.module("failover", args)
+    assert again["changed"] is False and not again["failed"], again
+    # planned failover already reversed replication
+    assert hv.module("failover", {"mode": "reverse", "vms": ["hv-web-01"]})["changed"] is False
+
+    hv.advance(600)
+    back = hv.module("failover", {"mode": "planned", "vms": ["hv-web-01"], "network_map": {"live": BACK}},
+                     source=B, target=A)
+    assert back["changed"] is True and not back["failed"], back
+    assert hv.replication(A, "hv-web-01")["mode"] == "Primary"
+    assert hv.nic(A, "hv-web-01")["state"] == "Running" and hv.nic(B, "hv-web-01")["state"] == "Off"
+
+
+def test_unplanned_from_a_chosen_recovery_point_then_reverse(fresh):
+    hv = fresh
+    protect(hv, ["hv-db-01"], hours=3)
+    info = hv.module("replica_info", {"vms": ["hv-db-01"]})
+    points = info["replications"][0]["recovery_points"]
+    assert len(points) >= 3, info
+    chosen = points[1]
+    when = chosen["time"][:19] + "Z"
+    vms = [{"name": "hv-db-01", "recovery_point": when}]
+
+    refused = hv.module("failover", {"mode": "unplanned", "vms": vms})
+    assert refused["failed"] and "still runs" in refused["msg"], refused
+    assert hv.replication(B, "hv-db-01")["state"] == "Replicating"
+
+    args = {"mode": "unplanned", "vms": vms, "allow_source_running": True, "network_map": {"live": LIVE}}
+    checked = hv.module("failover", args, check=True)
+    assert checked["changed"] is True and hv.replication(B, "hv-db-01")["state"] == "Replicating", checked
+    done = hv.module("failover", args)
+    assert done["changed"] is True and not done["failed"], done
+    [vm] = done["vms"]
+    assert vm["recovery_point"]["id"] == chosen["id"], (vm, chosen)
+    assert vm["achieved_rpo_seconds"] > 3600
+    assert hv.replication(B, "hv-db-01")["state"] == "FailedOverWaitingCompletion"
+    assert hv.nic(B, "hv-db-01")["state"] == "Running" and hv.nic(B, "hv-db-01")["switch"] == "dr-db"
+    assert hv.module("failover", args)["changed"] is False
+
+    reverse = hv.module("failover", {"mode": "reverse", "vms": ["hv-db-01"]}, diff=True)
+    assert reverse["changed"] is True and not reverse["failed"], reverse
+    assert hv.replication(B, "hv-db-01")["mode"] == "Primary"
+    assert hv.replication(A, "hv-db-01")["mode"] == "Replica"
+    assert hv.module("failover", {"mode": "reverse", "vms": ["hv-db-01"]})["changed"] is False
+    hv.advance(120)
+    assert hv.replication(B, "hv-db-01")["state"] == "Replicating"
+
+
+def test_unplanned_commit_through_the_provider(fresh):
+    """The failover module has no commit option yet: the provider's settings["commit"] is driven directly."""
+    import sys
+    from tests.integration.hyperv import hv_session
+    sys.path.insert(0, hv_session.ROOT + "/.build/collections")
+    from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv.provider import HypervProvider
+    from ansible_collections.vmdr.replication.plugins.module_utils.plan.vm_refs import parse_vms
+    hv = fresh
+    protect(hv, ["hv-db-01"], hours=2)
+    site = {}
+    for role, name in (("source", A), ("target", B)):
+        host = hv.site["hosts"][name]
+        site[role] = {"hostname": name, "address": host["address"], "port": host["https_port"],
+                      "username": host["username"], "password": host["password"], "ca_path": hv.ca_file,
+                      "validate_certs": True, "transport": "ntlm"}
+    provider = HypervProvider(source=site["source"], target=site["target"], options={"timeout": 60})
+    try:
+        batch = provider.failover(parse_vms(["hv-db-01"]), "unplanned",
+                                  {"recovery_point": "latest", "allow_source_running": True, "power_on": True,
+                                   "commit": True})
+    finally:
+        provider.close()
+    assert batch.changed and not batch.failures(), batch.results()
+    assert hv.replication(B, "hv-db-01")["state"] == "FailedOver"
+
+
+def test_test_failover_isolated_reiped_and_cleaned_up(fresh):
+    hv = fresh
+    protect(hv, ["hv-web-01"], hours=1)
+    refused = hv.module("failover", {"mode": "test", "vms": ["hv-web-01"], "network_map": {"test": "dr-web"}})
+    assert refused["failed"] and "External" in refused["msg"], refused
+    args = {"mode": "test", "vms": ["hv-web-01"], "network_map": {"test": "dr-test"}, "reip": TEST_REIP}
+    checked = hv.module("failover", args, check=True)
+    assert checked["changed"] is True and "hv-web-01 - Test" not in hv.vms(B), checked
+
+    first = hv.module("failover", args, diff=True)
+    assert first["changed"] is True and not first["failed"], first
+    [vm] = first["vms"]
+    assert vm["test_vm"] == "hv-web-01 - Test" and vm["networks"] == [{"index": 0, "network": "dr-test"}]
+    test_nic = hv.nic(B, "hv-web-01 - Test")
+    assert test_nic["state"] == "Running" and test_nic["switch"] == "dr-test"
+    assert "10.99.1.41" in test_nic["ips"], test_nic
+    assert hv.nic(B, "hv-web-01")["state"] == "Off" and hv.nic(A, "hv-web-01")["state"] == "Running"
+    assert hv.module("failover", args)["changed"] is False
+
+    info = hv.module("replica_info", {"vms": ["hv-web-01"]})
+    assert info["replications"][0]["test_vms"][0]["name"] == "hv-web-01 - Test"
+
+    cleanup = {"mode": "cleanup_test", "vms": ["hv-web-01"]}
+    assert hv.module("failover", cleanup, check=True)["changed"] is True
+    assert "hv-web-01 - Test" in hv.vms(B)
+    cleaned = hv.module("failover", cleanup)
+    assert cleaned["changed"] is True and cleaned["vms"][0]["removed"] == ["hv-web-01 - Test"], cleaned
+    assert "hv-web-01 - Test" not in hv.vms(B)
+    assert hv.module("failover", cleanup)["changed"] is False
+
+
+def test_network_map_and_reip_modules(fresh):
+    hv = fresh
+    hv.module("replica_enable", {"vms": ["hv-web-01", "hv-db-01"]})
+    vms = ["hv-web-01", "hv-db-01"]
+    live = hv.module("network_map", {"vms": vms, "network_map": {"live": LIVE}}, diff=True)
+    assert live["changed"] is True and not live["failed"], live
+    assert hv.nic(B, "hv-db-01")["switch"] == "dr-db"
+    assert hv.module("network_map", {"vms": vms, "network_map": {"live": LIVE}})["changed"] is False
+    test = hv.module("network_map", {"mode": "test", "vms": vms, "network_map": {"test": "dr-test"}})
+    assert test["changed"] is True and hv.nic(B, "hv-web-01")["test_switch"] == "dr-test", test
+
+    rules = [{"source": "10.10.0.0/16", "target": "10.20.0.0/16", "gateway": "10.20.0.1", "dns": ["10.20.0.53"]}]
+    checked = hv.module("reip", {"vms": vms, "rules": rules}, check=True)
+    assert checked["changed"] is True and hv.nic(B, "hv-web-01")["failover_ip"] is None, checked
+    done = hv.module("reip", {"vms": vms, "rules": rules}, diff=True)
+    assert done["changed"] is True and not done["failed"], done
+    assert hv.nic(B, "hv-db-01")["failover_ip"] == "10.20.2.41"
+    assert hv.nic(B, "hv-db-01")["failover_gw"] == "10.20.0.1"
+    assert hv.module("reip", {"vms": vms, "rules": rules})["changed"] is False
+    unmatched = hv.module("reip", {"vms": vms, "rules": [{"source": "192.168.0.0/16", "target": "10.30.0.0/16"}]})
+    assert unmatched["failed"] and "matches no re-IP rule" in unmatched["msg"], unmatched
+
+
+@pytest.mark.parametrize("name", ["a'; Remove-VM *; '", "web$(Stop-VM *)\"`n[*]?"])
+def test_hostile_vm_name_fails_over_and_nothing_is_injected(fresh, name):
+    hv = fresh
+    hv.lab("/vms", body={"host": A, "vms": [{"name": name, "switch": "prod-web", "ip": "10.10.1.77", "prefix": 24,
+                                               "gateway": "10.10.1.1", "state": "Running"}]})
+    before_a, before_b = sorted(hv.vms(A)), sorted(hv.vms(B))
+    enabled = hv.module("replica_enable", {"vms": [name], "network_map": {"live": LIVE}})
+    assert enabled["changed"] and not enabled["failed"], enabled
+    hv.advance(3700)
+    done = hv.module("failover", {"mode": "planned", "vms": [name], "network_map": {"live": LIVE}, "reip": REIP})
+    assert done["changed"] and not done["failed"], done
+    assert done["vms"][0]["name"] == name
+    assert hv.replication(B, name)["mode"] == "Primary"
+    assert hv.nic(B, name)["failover_ip"] == "10.20.1.77"
+    assert sorted(hv.vms(A)) == before_a and sorted(hv.vms(B)) == sorted(before_b + [name])
+    cmdlets = {}
+    for host in hv.stats()["hosts"].values():
+        cmdlets.update(host["cmdlets"])
+    assert "Remove-VM" not in cmdlets, cmdlets
+    # the other VMs were not stopped by an injected Stop-VM *
+    assert hv.nic(A, "hv-db-01")["state"] == "Running"
