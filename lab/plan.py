@@ -12,6 +12,8 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRIORITY = {"app-db-01": 1, "app-mq-01": 2}
 LIVE_NETS = {"prod-web": "dr-web", "prod-db": "dr-db"}
+# the web tier starts after the message queue; the second web server after the first (a wave later)
+DEPENDS_ON = {"app-web-01": ["app-mq-01"], "app-web-02": ["app-web-01"]}
 
 
 def build(state):
@@ -23,8 +25,14 @@ def build(state):
                        "port": site["port"], "username": site["username"], "datacenter": site["datacenter"],
                        "ca_path": state["ca_file"], "validate_certs": True}
     recovery = state["sites"]["site-b"]
-    vms = [{"name": vm["name"], "provider": "vsphere", "priority": PRIORITY.get(vm["name"], 3)}
-           for vm in state["vms"] if vm["site"] == "site-a"]
+    vms = []
+    for vm in state["vms"]:
+        if vm["site"] != "site-a":
+            continue
+        entry = {"name": vm["name"], "provider": "vsphere", "priority": PRIORITY.get(vm["name"], 3)}
+        if vm["name"] in DEPENDS_ON:
+            entry["depends_on"] = DEPENDS_ON[vm["name"]]
+        vms.append(entry)
     return {
         "plan": {"name": "vmdr-lab", "version": 1,
                  "description": "Two simulated vSphere sites: site-a protected, site-b recovery"},
@@ -39,9 +47,13 @@ def build(state):
             "live": {"allow_sysprep": True, "rules": [
                 {"source": "10.10.1.0/24", "target": "10.20.1.0/24", "gateway": "10.20.1.1", "dns": ["10.20.0.53"]},
                 {"source": "10.10.2.0/24", "target": "10.20.2.0/24", "gateway": "10.20.2.1", "dns": ["10.20.0.53"]},
+                {"source": "10.110.0.0/16", "target": "10.210.0.0/16", "gateway": "10.210.0.1"},
+                {"source": "10.120.0.0/16", "target": "10.220.0.0/16", "gateway": "10.220.0.1"},
             ]},
             "test": {"allow_sysprep": True, "rules": [
                 {"source": "10.10.0.0/16", "target": "10.99.0.0/16", "gateway": "10.99.0.1"},
+                {"source": "10.110.0.0/16", "target": "10.199.0.0/16", "gateway": "10.199.0.1"},
+                {"source": "10.120.0.0/16", "target": "10.198.0.0/16", "gateway": "10.198.0.1"},
             ]},
         },
         "targets": {"rpo_seconds": 900, "rto_seconds": 600},

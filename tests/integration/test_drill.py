@@ -26,6 +26,7 @@ def test_drill_playbook_passes_and_leaves_nothing_behind(lab, site_b, tmp_path):
     by_name = dict((vm["name"], vm) for vm in result["vms"])
     assert sorted(by_name) == ["app-db-01", "app-mq-01", "app-web-01"]
     assert [by_name[n]["priority"] for n in ("app-db-01", "app-mq-01", "app-web-01")] == [1, 2, 3]
+    assert all(by_name[n]["wave"] == 1 for n in by_name)
     for vm in result["vms"]:
         assert vm["failed"] is False
         assert vm["recovery_point"]["id"]

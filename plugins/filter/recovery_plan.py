@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to vmdr.replication
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters over a recovery plan: its structural problems, and its start order."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import ordering
+
+
+def plan_problems(plan):
+    return ordering.plan_problems(plan)
+
+
+def recovery_waves(plan):
+    try:
+        return ordering.recovery_waves(plan)
+    except ValueError as exc:
+        raise AnsibleFilterError("the recovery plan cannot be ordered: %s" % exc)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"plan_problems": plan_problems, "recovery_waves": recovery_waves}
