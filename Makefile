@@ -8,7 +8,7 @@ APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev rsync python3-venv sh
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv collection lab-up lab-down lab-status drill test units lab-tests integration sanity bench clean
+.PHONY: help deps venv collection lab-up lab-down lab-status drill test units lab-tests integration molecule sanity bench clean
 
 help:
 	@echo "make drill      set up, start the lab, run a DR drill, print the report path"
@@ -54,7 +54,7 @@ drill: lab-up
 	  -e vmdr_plan_file=$(RUN_DIR)/plan.yml -e vmdr_report_dir=$(ROOT)/reports
 	@echo; echo "Drill report: $$(ls -td $(ROOT)/reports/*/ | head -1)result.json"
 
-test: deps venv collection units lab-tests integration sanity
+test: deps venv collection units lab-tests integration molecule sanity
 
 units: venv collection
 	$(PY) -m pytest tests/unit -q
@@ -64,6 +64,9 @@ lab-tests: deps venv collection
 
 integration: deps venv collection
 	$(PY) -m pytest tests/integration -q
+
+molecule: deps venv collection
+	molecule test -s replication
 
 sanity: venv
 	bash tests/sanity/run.sh

@@ -22,6 +22,21 @@ def recovery_waves(plan):
         raise AnsibleFilterError("the recovery plan cannot be ordered: %s" % exc)
 
 
+CONNECTION_KEYS = ("hostname", "port", "username", "datacenter", "ca_path", "validate_certs")
+
+
+def site_connection(plan, site, passwords):
+    """The module connection options (source/target) for one site of the plan, with its password."""
+    sites = (plan or {}).get("sites") or {}
+    if site not in sites:
+        raise AnsibleFilterError("site '%s' is not in the plan (%s)" % (site, ", ".join(sorted(sites))))
+    connection = dict((k, v) for k, v in sites[site].items() if k in CONNECTION_KEYS)
+    connection["name"] = site
+    if site in (passwords or {}):
+        connection["password"] = passwords[site]
+    return connection
+
+
 class FilterModule(object):
     def filters(self):
-        return {"plan_problems": plan_problems, "recovery_waves": recovery_waves}
+        return {"plan_problems": plan_problems, "recovery_waves": recovery_waves, "site_connection": site_connection}
