@@ -50,6 +50,12 @@ def build(state):
                 {"source": "10.110.0.0/16", "target": "10.210.0.0/16", "gateway": "10.210.0.1"},
                 {"source": "10.120.0.0/16", "target": "10.220.0.0/16", "gateway": "10.220.0.1"},
             ]},
+            "back": {"allow_sysprep": True, "rules": [
+                {"source": "10.20.1.0/24", "target": "10.10.1.0/24", "gateway": "10.10.1.1"},
+                {"source": "10.20.2.0/24", "target": "10.10.2.0/24", "gateway": "10.10.2.1"},
+                {"source": "10.210.0.0/16", "target": "10.110.0.0/16", "gateway": "10.110.0.1"},
+                {"source": "10.220.0.0/16", "target": "10.120.0.0/16", "gateway": "10.120.0.1"},
+            ]},
             "test": {"allow_sysprep": True, "rules": [
                 {"source": "10.10.0.0/16", "target": "10.99.0.0/16", "gateway": "10.99.0.1"},
                 {"source": "10.110.0.0/16", "target": "10.199.0.0/16", "gateway": "10.199.0.1"},

@@ -37,6 +37,11 @@ def site_connection(plan, site, passwords):
     return connection
 
 
+def swap_item(item):
+    return {"key": item["value"], "value": item["key"]}
+
+
 class FilterModule(object):
     def filters(self):
-        return {"plan_problems": plan_problems, "recovery_waves": recovery_waves, "site_connection": site_connection}
+        return {"plan_problems": plan_problems, "recovery_waves": recovery_waves, "site_connection": site_connection,
+                "swap_item": swap_item}
