@@ -18,7 +18,9 @@ description:
     isolation); then each step runs for all VMs at once.
   - V(test) creates C(<vm>-test) from the chosen recovery point on an isolated network, re-IPs it, powers it
     on and waits until VMware Tools runs and the expected addresses are reported. The replica and the
-    source are not touched, and a test network that reaches a physical network is refused.
+    source are not touched, and a test network that reaches a physical network is refused. With
+    O(provider=hyperv) the test VM is Hyper-V's C(<vm> - Test) on the test switch (O(test_suffix) and
+    O(test_folder) do not apply), and External switches are refused as test networks.
   - V(cleanup_test) removes the test copies made by V(test) (only VMs that carry the test record).
   - V(planned) shuts the source guests down, makes a final recovery point, fences the sources, then starts
     the replicas on the live networks with re-IP. A replica is started only after its source was seen
@@ -46,8 +48,9 @@ options:
     choices: [test, cleanup_test, planned, unplanned, reverse]
   recovery_point:
     description:
-      - V(latest), a recovery point id, or a UTC time (C(2026-11-21T10:00:00Z)) meaning the newest point at or
-        before it. A VM entry in O(vms) may carry its own C(recovery_point).
+      - V(latest), a recovery point id (or, for Hyper-V, its name) as RV(vmdr.replication.replica_info#module:replications[].recovery_points)
+        lists them, or a UTC time (C(2026-11-21T10:00:00Z)) meaning the newest point at or before it. A VM entry
+        in O(vms) may carry its own C(recovery_point).
     type: str
     default: latest
   network_map:
@@ -63,7 +66,9 @@ options:
             test network staged with M(vmdr.replication.network_map).
         type: raw
   reip:
-    description: Re-IP rules applied by guest customization before power-on (see M(vmdr.replication.reip)).
+    description:
+      - Re-IP rules (see M(vmdr.replication.reip)), applied by guest customization before power-on on vSphere,
+        and as the replica's failover TCP/IP settings, injected at boot, on Hyper-V (IPv4 only).
     type: dict
     suboptions:
       rules:
@@ -87,7 +92,9 @@ options:
     type: bool
     default: true
   wait_ready:
-    description: Wait until each VM runs VMware Tools and reports its expected addresses.
+    description:
+      - Wait until each VM runs VMware Tools and reports its expected addresses (Hyper-V, running with its
+        heartbeat Ok when Hyper-V reports one).
     type: bool
     default: true
   wait_for_ip:
@@ -120,6 +127,12 @@ options:
   run_id:
     description: Identifier of the drill or runbook run, recorded on what this call creates; cleanup with a run_id removes only that run's copies.
     type: str
+  commit:
+    description:
+      - With O(mode=unplanned) and O(provider=hyperv), commit the failover (Complete-VMFailover), which deletes
+        the other recovery points. O(mode=reverse) commits in any case. vSphere has nothing to commit.
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -241,7 +254,8 @@ from ansible_collections.vmdr.replication.plugins.module_utils.common.module_run
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner
 
 SETTINGS = ("recovery_point", "network_map", "power_on", "wait_ready", "wait_for_ip", "ready_timeout",
-            "shutdown_timeout", "force_power_off", "allow_source_running", "test_suffix", "test_folder", "run_id")
+            "shutdown_timeout", "force_power_off", "allow_source_running", "test_suffix", "test_folder", "run_id",
+            "commit")
 
 
 def main():
@@ -263,6 +277,7 @@ def main():
         test_suffix=dict(type="str", default="-test"),
         test_folder=dict(type="str"),
         run_id=dict(type="str"),
+        commit=dict(type="bool", default=False),
     )
     vmdr = VmdrModule(spec, vm_options=("recovery_point",))
     params = vmdr.params

@@ -20,6 +20,9 @@ description:
   - O(mode=test) checks that every test network is isolated (a standard portgroup on a vSwitch without
     physical uplinks on every host) and records it on the replica for later test failovers. A test network
     that could reach production is refused.
+  - With O(provider=hyperv), V(live) connects the replica's adapters to the recovery switches
+    (Connect-VMNetworkAdapter) and V(test) sets their test switch (TestReplicaSwitchName), which must be a
+    Private or Internal switch.
   - A source network with no mapping is refused for every VM before anything changes.
 extends_documentation_fragment:
   - vmdr.replication.common

@@ -19,6 +19,8 @@ description:
     (malformed subnets, gateways outside the subnet, two NICs given one address) before anything changes.
   - With O(provider=vsphere) the plan is staged as guest customization on the powered-off replica and is
     applied by VMware Tools at its next power-on (the failover). Staging the same plan again changes nothing.
+  - With O(provider=hyperv) the source addresses are the IPv4 addresses the source guest reports, and the plan
+    is applied as the replica's failover TCP/IP settings (Set-VMNetworkAdapterFailoverConfiguration).
   - M(vmdr.replication.failover) takes the same rules to re-IP test copies and failed-over VMs in one call.
 extends_documentation_fragment:
   - vmdr.replication.common
@@ -68,7 +70,7 @@ options:
   allow_sysprep:
     description:
       - vSphere re-IPs Windows guests only through Sysprep, which gives them a new SID and can break their
-        domain membership. Windows VMs are refused unless this is V(true).
+        domain membership. Windows VMs are refused unless this is V(true). Not used by Hyper-V.
     type: bool
     default: false
 '''

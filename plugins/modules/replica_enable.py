@@ -19,6 +19,9 @@ description:
     disks through the datastore HTTP interface into a new recovery point at the target, and keeps the
     powered-off replica VM pointed at the newest one. The relationship and its recovery points are recorded
     in vCenter on both VMs, so every controller (AWX node) sees the same state.
+  - With O(provider=hyperv), Enable-VMReplication to the O(target) host (Kerberos, compression) and a network
+    initial copy; the replica server and its authorization entry are ensured on the receiving host (with a
+    warning when they had to be changed).
   - Everything is validated for all VMs (names, policy limits, network mapping, placement) before anything
     changes.
 extends_documentation_fragment:
@@ -44,7 +47,8 @@ options:
     suboptions:
       rpo:
         description:
-          - Recovery point objective in minutes, 5 to 1440 for vSphere (15 or more with O(policy.quiesce)).
+          - Recovery point objective in minutes, 5 to 1440 for vSphere (15 or more with O(policy.quiesce)), and
+            0.5, 5 or 15 (the replication frequency) for Hyper-V.
           - The C(copy) engine makes a recovery point each time M(vmdr.replication.replica_sync) runs;
             schedule it at least every RPO/2.
         type: float
@@ -54,13 +58,15 @@ options:
         type: int
         default: 3
       quiesce:
-        description: Quiesce the guest file systems (VMware Tools) when taking the sync snapshot.
+        description:
+          - Quiesce the guest file systems (VMware Tools) when taking the sync snapshot. With Hyper-V, hourly
+            application-consistent (VSS) recovery points.
         type: bool
         default: false
   placement:
     description:
       - Where replicas are created at the target site. When a choice is unambiguous (one cluster, one
-        datastore) it may be left out.
+        datastore) it may be left out. Ignored by O(provider=hyperv), where the replica server decides.
     type: dict
     suboptions:
       cluster:
@@ -82,7 +88,7 @@ options:
     description:
       - V(now) makes the first recovery point immediately. V(seed) adopts a powered-off VM of the same name
         already at the target (for example restored from backup) as the replica. V(defer) records the
-        relationship only; the first M(vmdr.replication.replica_sync) makes the replica.
+        relationship only; the first M(vmdr.replication.replica_sync) makes the replica. V(seed) is vSphere only.
     type: str
     default: now
     choices: [now, seed, defer]
@@ -105,7 +111,7 @@ options:
   delete_replica:
     description:
       - With O(state=absent), also delete the replica VM and its recovery points. By default the replica
-        is kept, powered off, without its replication record.
+        is kept, powered off, without its replication record. With Hyper-V the replica VM is removed (Remove-VM).
     type: bool
     default: false
 '''

@@ -14,7 +14,7 @@ author:
   - vmdr.replication maintainers (@vmdr-replication)
 description:
   - Reads the replication records of every VM at the source and/or target site with one bulk property read
-    per site, and joins them per replication pair.
+    per site (Hyper-V, one WinRM command per host), and joins them per replication pair.
   - Works with only the target site (after losing the source site) or only the source site.
 extends_documentation_fragment:
   - vmdr.replication.common

@@ -20,6 +20,10 @@ description:
   - With O(provider=vsphere) a sync snapshots the sources, streams their frozen disks to the target,
     points the powered-off replica at the new recovery point, removes the snapshots and drops the recovery
     points beyond the policy.
+  - With O(provider=hyperv) Hyper-V replicates on its own schedule; the module resumes relationships in
+    error or waiting for resynchronization, refuses paused ones, and counts a VM within its RPO while its
+    last replication is no older than twice the replication frequency. O(force) cannot make Hyper-V send
+    changes now and only adds a warning.
 extends_documentation_fragment:
   - vmdr.replication.common
 attributes:

@@ -225,7 +225,7 @@ class WinrmRunner(object):
 
     def __init__(self, site, address, port=5986, username=None, password=None, transport="ntlm", scheme="https",
                  validate_certs=True, ca_path=None, client_cert=None, client_key=None, operation_timeout=20,
-                 read_timeout=None, message_encryption="auto"):
+                 read_timeout=None, message_encryption="auto", server_name=None):
         if not HAS_PYWINRM:
             raise VmdrError("the python library pywinrm is required for the hyperv provider", site=site,
                             step="connect", hint="pip install pywinrm on the controller")
@@ -243,22 +243,16 @@ class WinrmRunner(object):
                       message_encryption=message_encryption if transport in ("ntlm", "kerberos", "credssp") else "never")
         if transport == "basic" and scheme == "http":
             kwargs["transport"] = "plaintext"
+        if transport == "kerberos" and server_name and server_name != address:
+            # the SPN is HTTP/<host name>, not the address connected to
+            kwargs["kerberos_hostname_override"] = server_name
         if transport == "certificate":
             kwargs.update(cert_pem=client_cert, cert_key_pem=client_key)
         if validate_certs and ca_path:
-            # an explicit CA wins over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (pywinrm sets Session.verify to it)
+            # an explicit CA wins over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE: pywinrm sets Session.verify to it and
+            # sends with Session.send, which does not merge environment settings again
             kwargs["ca_trust_path"] = ca_path
         self.protocol = Protocol(self.endpoint, **kwargs)
-        if validate_certs and ca_path:
-            self._pin_ca(ca_path)
-
-    def _pin_ca(self, ca_path):
-        """Build the requests session now and check that the CA given is the one it verifies with."""
-        transport = self.protocol.transport
-        session = transport.build_session() if getattr(transport, "session", None) is None else transport.session
-        transport.session = session
-        if session.verify != ca_path:
-            session.verify = ca_path
 
     def run(self, step, body, payload, functions=""):
         """Runs ``body`` (which sets ``$data``) with ``$in`` = payload; returns (data, host time)."""
@@ -299,9 +293,14 @@ class WinrmRunner(object):
         finally:
             if shell_id is not None:
                 try:
-                    self.protocol.close_shell(shell_id)
+                    self.protocol.close_shell(shell_id, close_session=False)
                 except Exception:  # pylint: disable=broad-except
                     pass
 
     def close(self):
+        if self.protocol is not None:
+            try:
+                self.protocol.transport.close_session()
+            except Exception:  # pylint: disable=broad-except
+                pass
         self.protocol = None

@@ -169,8 +169,8 @@ def test_network_map_and_reip_modules(fresh):
 @pytest.mark.parametrize("name", ["a'; Remove-VM *; '", "web$(Stop-VM *)\"`n[*]?"])
 def test_hostile_vm_name_fails_over_and_nothing_is_injected(fresh, name):
     hv = fresh
-    hv.lab("/vms", body={"host": A, "vms": [{"name": name, "switch": "prod-web", "ip": "10.10.1.77", "prefix": 24,
-                                               "gateway": "10.10.1.1", "state": "Running"}]})
+    vm = {"name": name, "switch": "prod-web", "ip": "10.10.1.77", "prefix": 24, "gateway": "10.10.1.1", "state": "Running"}
+    hv.lab("/vms", body={"host": A, "vms": [vm]})
     before_a, before_b = sorted(hv.vms(A)), sorted(hv.vms(B))
     enabled = hv.module("replica_enable", {"vms": [name], "network_map": {"live": LIVE}})
     assert enabled["changed"] and not enabled["failed"], enabled
@@ -187,3 +187,50 @@ def test_hostile_vm_name_fails_over_and_nothing_is_injected(fresh, name):
     assert "Remove-VM" not in cmdlets, cmdlets
     # the other VMs were not stopped by an injected Stop-VM *
     assert hv.nic(A, "hv-db-01")["state"] == "Running"
+
+
+def test_unplanned_and_info_without_the_source_site(fresh):
+    hv = fresh
+    protect(hv, ["hv-web-01"], hours=1)
+    down = {"VMDR_SOURCE_PORT": "1"}  # nothing listens there: the protected site is lost
+    info = hv.module("replica_info", {"vms": ["hv-web-01"]}, env=down)
+    assert not info["failed"] and info["replications"][0]["replica"]["name"] == "hv-web-01", info
+    assert info["replications"][0]["state"] == "unknown"
+    done = hv.module("failover", {"mode": "unplanned", "vms": ["hv-web-01"]}, env=down)
+    assert done["changed"] and not done["failed"], done
+    assert any("could not be read" in w for w in done.get("warnings", [])), done
+    assert hv.replication(B, "hv-web-01")["state"] == "FailedOverWaitingCompletion"
+    needs_source = hv.module("failover", {"mode": "unplanned", "vms": ["hv-db-01"], "reip": REIP}, env=down)
+    assert needs_source["failed"] and "source VM could not be read" in needs_source["msg"], needs_source
+
+
+def test_test_failover_from_a_chosen_recovery_point(fresh):
+    hv = fresh
+    protect(hv, ["hv-db-01"], hours=2)
+    hv.module("network_map", {"mode": "test", "vms": ["hv-db-01"], "network_map": {"test": "dr-test"}})
+    points = hv.module("replica_info", {"vms": ["hv-db-01"]})["replications"][0]["recovery_points"]
+    oldest = points[-1]
+    result = hv.module("failover", {"mode": "test", "vms": [{"name": "hv-db-01", "recovery_point": oldest["id"]}]})
+    assert result["changed"] and not result["failed"], result
+    assert result["vms"][0]["recovery_point"]["id"] == oldest["id"]
+    assert hv.nic(B, "hv-db-01 - Test")["switch"] == "dr-test"
+    assert hv.module("failover", {"mode": "cleanup_test", "vms": ["hv-db-01"]})["changed"] is True
+    missing = hv.module("failover", {"mode": "test", "vms": [{"name": "hv-db-01", "recovery_point": "no-such-point"}]})
+    assert missing["failed"] and "no recovery point 'no-such-point'" in missing["msg"], missing
+    assert "hv-db-01 - Test" not in hv.vms(B)
+
+
+def test_a_failed_final_sync_restarts_the_primary(fresh):
+    hv = fresh
+    protect(hv, ["hv-web-01"])
+    hv.lab("/fault", body={"host": A, "cmdlet": "Start-VMFailover", "error_id": "OperationFailed",
+                           "message": "The final replication failed.", "category": "InvalidOperation", "count": 1})
+    failed = hv.module("failover", {"mode": "planned", "vms": ["hv-web-01"]})
+    assert failed["failed"], failed
+    error = failed["vms"][0]["error"]
+    assert error["site"] == A and error["step"] == "prepare failover" and "final replication" in error["message"]
+    assert error["fault"]["fqid"].startswith("OperationFailed,")
+    assert hv.nic(A, "hv-web-01")["state"] == "Running"
+    assert hv.replication(B, "hv-web-01")["state"] == "Replicating"
+    retried = hv.module("failover", {"mode": "planned", "vms": ["hv-web-01"]})
+    assert retried["changed"] and not retried["failed"], retried

@@ -9,7 +9,7 @@ __metaclass__ = type
 import re
 import time
 
-from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, VmdrError
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, VmdrError, WaitTimeout
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.winrm_runner import (
     WinrmRunner, error_from, parse_time)
 from ansible_collections.vmdr.replication.plugins.module_utils.common.results import Batch
@@ -100,7 +100,7 @@ class HypervProvider(ReplicationProvider):
                              scheme="http" if port == 5985 else "https",
                              validate_certs=params.get("validate_certs", True), ca_path=params.get("ca_path"),
                              client_cert=params.get("client_cert"), client_key=params.get("client_key"),
-                             operation_timeout=self.options["operation_timeout"])
+                             operation_timeout=self.options["operation_timeout"], server_name=hostname)
         self._hosts[role] = HypervHost(name, hostname, runner)
         if "source" in self._hosts and "target" in self._hosts and \
                 self._hosts["source"].hostname.lower() == self._hosts["target"].hostname.lower():
@@ -280,6 +280,32 @@ class HypervProvider(ReplicationProvider):
                                                  vm=label, step="compute re-IP plan"))
                 seen[ip] = label
 
+    @staticmethod
+    def _ready(vm):
+        heartbeat = (vm or {}).get("heartbeat") or ""
+        return (vm or {}).get("power_state") == "Running" and (not heartbeat or heartbeat.startswith("Ok"))
+
+    def _wait_ready(self, batch, refs, names, timeout, started):
+        """``names``: {label: VM name at the target} of VMs not ready yet; polls (one command per round) until each
+        runs with a healthy heartbeat (when Hyper-V reports one), then records time_to_ready_seconds."""
+        host = self.host("target")
+        pending = dict(names)
+        deadline = time.time() + timeout
+        while pending and time.time() < deadline:
+            time.sleep(self.options["poll_interval"])
+            entries = [{"i": index, "name": pending[ref.label], "id": None, "label": pending[ref.label]}
+                       for index, ref in enumerate(refs) if ref.label in pending]
+            data, dummy = host.run("wait until ready", scripts.POWER, {"vms": entries, "check": True})
+            for item in data or []:
+                label = refs[item["i"]].label
+                if item.get("ok") and self._ready(item.get("data")):
+                    batch[label].details["time_to_ready_seconds"] = round(time.time() - started, 1)
+                    pending.pop(label, None)
+        for label in pending:
+            batch.fail(label, WaitTimeout("'%s' is not running with a healthy heartbeat after %s s" % (names[label], timeout),
+                                          vm=label, site=host.name, step="wait until ready",
+                                          hint="Check the VM console on the recovery host; raise ready_timeout"))
+
     # ---- info --------------------------------------------------------------------------------------
 
     def info(self, refs):
@@ -294,8 +320,11 @@ class HypervProvider(ReplicationProvider):
         for role, host in (("source", src), ("target", tgt)):
             if host is None:
                 continue
-            data, now = host.run("read replication", scripts.READ, payload)
-            sides[role] = (data.get("vms") or [], parse_time(now), host)
+            data, now = self.optional_run(role, "read replication", scripts.READ, payload)
+            if data is not None:
+                sides[role] = (data.get("vms") or [], parse_time(now), host)
+        if not sides:
+            raise self._unreachable.get("target") or self._unreachable.get("source")
         pairs = {}
         order = []
         for role in ("source", "target"):
@@ -686,6 +715,7 @@ class HypervProvider(ReplicationProvider):
                                                      hint=exc.hint))
             return batch
         host_now = parse_time(now)
+        waiting = {}
         for label, got in self._collect(batch, refs, host, step, data).items():
             item = batch[label]
             item.changed = item.changed or bool(got.get("changed"))
@@ -705,8 +735,14 @@ class HypervProvider(ReplicationProvider):
                     item.details["achieved_rpo_seconds"] = 0
             if label in reip_raw:
                 item.details["reip"] = reip_raw[label]
-            if settings.get("power_on", True) and settings.get("wait_ready", True) and item.changed:
-                item.details["time_to_ready_seconds"] = round(time.time() - started, 1)
+            if settings.get("power_on", True) and settings.get("wait_ready", True) and item.changed and \
+                    not self.check_mode:
+                if self._ready(vm):
+                    item.details["time_to_ready_seconds"] = round(time.time() - started, 1)
+                else:
+                    waiting[label] = vm.get("name") or label
+        if waiting:
+            self._wait_ready(batch, refs, waiting, settings.get("ready_timeout") or 600, started)
         return batch
 
     def _test(self, batch, refs, extra, settings, started, reip_raw, switches):
@@ -747,6 +783,7 @@ class HypervProvider(ReplicationProvider):
                 batch.fail(entry["label"], VmdrError(exc.message, vm=entry["label"], site=host.name, step=step,
                                                      hint=exc.hint))
             return batch
+        waiting = {}
         for label, got in self._collect(batch, refs, host, step, data).items():
             item = batch[label]
             item.changed = bool(got.get("changed"))
@@ -760,8 +797,14 @@ class HypervProvider(ReplicationProvider):
                 item.details["recovery_point"] = {"id": got["point"].get("id"), "time": got["point"].get("time")}
             if label in reip_raw:
                 item.details["reip"] = reip_raw[label]
-            if item.changed and settings.get("power_on", True):
-                item.details["time_to_ready_seconds"] = round(time.time() - started, 1)
+            if item.changed and settings.get("power_on", True) and settings.get("wait_ready", True) and \
+                    not self.check_mode:
+                if self._ready(got.get("after")):
+                    item.details["time_to_ready_seconds"] = round(time.time() - started, 1)
+                else:
+                    waiting[label] = label + TEST_SUFFIX
+        if waiting:
+            self._wait_ready(batch, refs, waiting, settings.get("ready_timeout") or 600, started)
         return batch
 
     def _cleanup_test(self, batch, refs):

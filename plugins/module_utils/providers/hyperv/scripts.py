@@ -40,7 +40,8 @@ function Get-VmdrReplication($vm) {
 }
 function ConvertTo-VmdrVM($vm) {
     if ($null -eq $vm) { return $null }
-    return [ordered]@{ name = $vm.Name; id = "$($vm.Id)"; power_state = $vm.State.ToString(); power_code = [int]$vm.State }
+    return [ordered]@{ name = $vm.Name; id = "$($vm.Id)"; power_state = $vm.State.ToString(); power_code = [int]$vm.State
+        heartbeat = "$($vm.Heartbeat)" }
 }
 function ConvertTo-VmdrReplication($r) {
     if ($null -eq $r) { return $null }
@@ -168,11 +169,14 @@ if (-not $storage) { $storage = 'C:\Hyper-V Replica' }
 if (-not $s.ReplicationEnabled) {
     $changed = $true
     if (-not $in.check) {
-        Set-VMReplicationServer -ReplicationEnabled $true -AllowedAuthenticationType Kerberos -ReplicationAllowedFromAnyServer $false -DefaultStorageLocation $storage -Force
+        $splat = @{ ReplicationEnabled = $true; AllowedAuthenticationType = 'Kerberos'; ReplicationAllowedFromAnyServer = $false
+            DefaultStorageLocation = $storage; Force = $true }
+        Set-VMReplicationServer @splat
     }
 }
 if (-not $s.ReplicationAllowedFromAnyServer) {
-    $known = @(Get-VMReplicationAuthorizationEntry -ErrorAction SilentlyContinue | Where-Object { $_.AllowedPrimaryServer -eq $in.peer -or $_.AllowedPrimaryServer -eq '*' })
+    $known = @(Get-VMReplicationAuthorizationEntry -ErrorAction SilentlyContinue |
+        Where-Object { $_.AllowedPrimaryServer -eq $in.peer -or $_.AllowedPrimaryServer -eq '*' })
     if ($known.Count -eq 0) {
         $changed = $true
         if (-not $in.check) {
@@ -397,8 +401,16 @@ $data = Invoke-VmdrEach $in.vms {
         }
     }
     $script:VmdrStep = 'prepare failover'
+    $wasRunning = $changed
     $changed = $true
-    if (-not $in.check) { Start-VMFailover -VM $vm -Prepare -Confirm:$false }
+    if (-not $in.check) {
+        try { Start-VMFailover -VM $vm -Prepare -Confirm:$false } catch {
+            $failure = $_
+            # the final sync failed: bring the primary back instead of leaving the service down
+            if ($wasRunning) { try { Start-VM -VM $vm } catch { $null = $_ } }
+            throw $failure
+        }
+    }
     [ordered]@{ changed = $changed; state = "$((Get-VMReplication -VM $vm).ReplicationState)"; mode = 'Primary' }
 }
 """
@@ -553,11 +565,16 @@ $data = Invoke-VmdrEach $in.vms {
             $changed = $true
             if (-not $in.check) { Complete-VMFailover -VM $vm -Confirm:$false }
         } elseif ($state -ne 'FailedOver') {
-            Stop-VmdrStep 'VmdrNotFailedOver' ("the replica is not failed over (state {0}); run an unplanned or planned failover first" -f $state) 'InvalidOperation'
+            $text = "the replica is not failed over (state {0}); run an unplanned or planned failover first" -f $state
+            Stop-VmdrStep 'VmdrNotFailedOver' $text 'InvalidOperation'
         }
         $script:VmdrStep = 'reverse replication'
         $changed = $true
-        if (-not $in.check) { Set-VMReplication -VM $vm -Reverse -ReplicaServerName $in.replica_server -ReplicaServerPort $in.replica_port -AuthenticationType $in.auth }
+        if (-not $in.check) {
+            $splat = @{ VM = $vm; Reverse = $true; ReplicaServerName = $in.replica_server; ReplicaServerPort = $in.replica_port
+                AuthenticationType = $in.auth }
+            Set-VMReplication @splat
+        }
         $state = 'ReadyForInitialReplication'
     }
     if ($mode -in @('Replica', 'Primary')) {
@@ -570,5 +587,13 @@ $data = Invoke-VmdrEach $in.vms {
     }
     $r = Get-VMReplication -VM $vm
     [ordered]@{ changed = $changed; before = $before; after = [ordered]@{ mode = "$($r.ReplicationMode)"; state = "$($r.ReplicationState)" } }
+}
+"""
+
+# readiness of VMs named literally in $in.vms (recovered or test VMs)
+POWER = r"""
+$data = Invoke-VmdrEach $in.vms {
+    param($ref)
+    ConvertTo-VmdrVM (Get-VmdrVM $ref)
 }
 """

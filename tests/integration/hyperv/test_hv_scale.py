@@ -1,0 +1,48 @@
+"""Every step costs one WinRM command per host, however many VMs the batch holds (read from /lab/stats)."""
+from tests.integration.hyperv.hv_session import A, B
+
+LIVE = {"prod-web": "dr-web"}
+
+
+def commands(hv):
+    return dict((name, host["commands"]) for name, host in hv.stats()["hosts"].items())
+
+
+def test_fifty_vms_cost_one_command_per_host_and_step(fresh):
+    hv = fresh
+    names = ["bulk-%03d" % i for i in range(50)]
+    vms = [{"name": n, "switch": "prod-web", "ip": "10.10.1.%d" % (100 + i), "prefix": 24, "gateway": "10.10.1.1",
+            "state": "Running"} for i, n in enumerate(names)]
+    hv.lab("/vms", body={"host": A, "vms": vms})
+    hv.lab("/stats/reset")
+    enabled = hv.module("replica_enable", {"vms": names, "policy": {"rpo": 5}})
+    assert enabled["changed"] and not enabled["failed"], enabled["msg"] if enabled["failed"] else ""
+    assert len([v for v in enabled["vms"] if v["changed"]]) == 50
+    # source: the enable step; target: the replica server check
+    assert commands(hv) == {A: 1, B: 1, "hv-c1.lab.local": 0}
+    assert hv.stats()["hosts"][A]["cmdlets"]["Enable-VMReplication"] == 50
+
+    hv.advance(3700)
+    hv.lab("/stats/reset")
+    info = hv.module("replica_info", {"vms": names})
+    assert len(info["replications"]) == 50 and all(r["rpo_compliant"] for r in info["replications"]), info
+    assert commands(hv) == {A: 1, B: 1, "hv-c1.lab.local": 0}
+
+    def cost(vms, args):
+        hv.lab("/stats/reset")
+        result = hv.module("failover", dict(args, vms=vms))
+        assert result["changed"] and not result["failed"], result.get("msg")
+        return commands(hv)
+
+    test_args = {"mode": "test", "network_map": {"test": "dr-test"},
+                 "reip": {"rules": [{"source": "10.10.0.0/16", "target": "10.99.0.0/16"}]}}
+    one = cost(names[:1], test_args)
+    many = cost(names[1:], test_args)
+    assert one == many, (one, many)
+    assert many[B] <= 3 and many[A] <= 1, many
+    cleanup_one = cost(names[:1], {"mode": "cleanup_test"})
+    cleanup_many = cost(names[1:], {"mode": "cleanup_test"})
+    assert cleanup_one == cleanup_many == {A: 0, B: 1, "hv-c1.lab.local": 0}
+
+    planned = cost(names, {"mode": "planned", "network_map": {"live": LIVE}})
+    assert planned[A] <= 3 and planned[B] <= 2, planned
