@@ -50,9 +50,11 @@ lab-status: venv
 	$(PY) -m lab.labctl status --run-dir $(RUN_DIR)
 
 drill: lab-up
-	ansible-playbook playbooks/drill.yml -i $(RUN_DIR)/inventory.yml -e @$(RUN_DIR)/secrets.yml \
-	  -e vmdr_plan_file=$(RUN_DIR)/plan.yml -e vmdr_report_dir=$(ROOT)/reports
-	@echo; echo "Drill report: $$(ls -td $(ROOT)/reports/*/ | head -1)result.json"
+	@for plan in plan.yml plan-hyperv.yml; do \
+	  ansible-playbook playbooks/drill.yml -i $(RUN_DIR)/inventory.yml -e @$(RUN_DIR)/secrets.yml \
+	    -e vmdr_plan_file=$(RUN_DIR)/$$plan -e vmdr_report_dir=$(ROOT)/reports || exit 1; \
+	  echo "Drill report ($$plan): $$(ls -td $(ROOT)/reports/*/ | head -1)result.json"; \
+	done
 
 test: deps venv collection units lab-tests integration molecule sanity
 

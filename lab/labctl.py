@@ -14,6 +14,11 @@ import uuid
 
 from . import ca
 from .vsphere import control, launcher, seed
+from .hyperv import launch as hyperv_launch
+
+# simulated seconds per wall second at the Hyper-V site: initial copies (60 s) and 5-minute deltas
+# happen within seconds, so a drill needs no explicit time jumps
+HYPERV_TIME_FACTOR = 120
 
 REPO = launcher.REPO
 DEFAULT_RUN_DIR = os.path.join(REPO, "lab", "run")
@@ -116,6 +121,7 @@ def cmd_up(args):
     disables = parse_disable(args.disable)
     state = load_state(run_dir)
     if state and healthy(state):
+        ensure_hyperv(run_dir, state)
         if state.get("options") != opts:
             print("warning: lab already up with options %s; run `down` first to change them" % state.get("options"),
                   file=sys.stderr)
@@ -143,10 +149,24 @@ def cmd_up(args):
         teardown(run_dir, keep_logs=True)
         raise
     state = {"version": STATE_VERSION, "ca_file": ca_file, "sites": sites, "vms": vms, "options": opts}
-    _write_atomic(state_path(run_dir), json.dumps(state, indent=2) + "\n")
+    ensure_hyperv(run_dir, state)
     write_inventory(run_dir)
     print("lab up: %s" % state_path(run_dir))
     return 0
+
+
+def ensure_hyperv(run_dir, state):
+    """Start (or find running) the simulated Hyper-V hosts and record them under state["hyperv"]."""
+    cert, key = ca.issue_server_cert(run_dir, "hyperv")
+    site = hyperv_launch.start_site(run_dir, cert=cert, key=key, time_factor=HYPERV_TIME_FACTOR)
+    state["hyperv"] = {"hosts": dict((name, {"role": host["role"], "address": host["address"],
+                                            "port": host["https_port"], "username": host["username"],
+                                            "password": host["password"], "transport": "ntlm"})
+                                     for name, host in site["hosts"].items()),
+                       "lab_url": site.get("lab_url"),
+                       "vms": [{"name": "hv-db-01", "host": "hv-a1.lab.local"},
+                               {"name": "hv-web-01", "host": "hv-a1.lab.local"}]}
+    _write_atomic(state_path(run_dir), json.dumps(state, indent=2) + "\n")
 
 
 def _ordered_site(site, facts):
@@ -160,6 +180,9 @@ def _ordered_site(site, facts):
 
 
 def teardown(run_dir, keep_logs=False):
+    hyperv_launch.stop_site(run_dir)
+    if not keep_logs:
+        shutil.rmtree(os.path.join(run_dir, "hyperv"), ignore_errors=True)
     vdir = vsphere_dir(run_dir)
     if os.path.isdir(vdir):
         for entry in os.listdir(vdir):

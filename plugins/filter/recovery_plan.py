@@ -22,7 +22,8 @@ def recovery_waves(plan):
         raise AnsibleFilterError("the recovery plan cannot be ordered: %s" % exc)
 
 
-CONNECTION_KEYS = ("hostname", "port", "username", "datacenter", "ca_path", "validate_certs")
+CONNECTION_KEYS = ("hostname", "address", "port", "username", "datacenter", "ca_path", "validate_certs", "transport",
+                   "client_cert", "client_key")
 
 
 def site_connection(plan, site, passwords):

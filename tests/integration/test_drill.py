@@ -49,3 +49,21 @@ def test_drill_playbook_passes_and_leaves_nothing_behind(lab, site_b, tmp_path):
     text = (reports / run / "result.json").read_text() + proc.stdout
     for site in lab.state["sites"].values():
         assert site["password"] not in text
+
+
+def test_drill_playbook_on_the_hyperv_plan(lab, tmp_path):
+    reports = tmp_path / "reports"
+    plan_file = lab.plan_file.replace("plan.yml", "plan-hyperv.yml")
+    proc = lab.playbook("drill.yml", "-e", "vmdr_plan_file=%s" % plan_file, "-e", "vmdr_report_dir=%s" % reports)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    [run] = os.listdir(reports)
+    result = json.loads((reports / run / "result.json").read_text())
+    assert result["result"] == "passed"
+    by_name = dict((vm["name"], vm) for vm in result["vms"])
+    assert sorted(by_name) == ["hv-db-01", "hv-web-01"]
+    for vm in result["vms"]:
+        assert vm["failed"] is False and vm["recovery_point"]
+        assert set(n["network"] for n in vm["networks"]) == {"dr-test"}
+    assert sorted(result["cleanup"]["removed"]) == ["hv-db-01 - Test", "hv-web-01 - Test"]
+    for site in lab.state["hyperv"]["hosts"].values():
+        assert site["password"] not in proc.stdout
