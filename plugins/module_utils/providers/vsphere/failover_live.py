@@ -34,7 +34,8 @@ SOURCE_PATHS = vm_spec.HARDWARE_PATHS + ["resourcePool", "parent", "datastore"]
 
 
 def _replicas_by_pair(inv, roles):
-    records = inv.vms(paths=recovery.REPLICA_PATHS)
+    """Identity and records of every VM; callers read REPLICA_PATHS (``inv.load``) for the ones they use."""
+    records = inv.vms()
     return dict((pair, recs[0]) for pair, recs in inv.by_record(records).items()
                 if recs[0].record.get("role") in roles)
 
@@ -198,7 +199,8 @@ def planned(p, refs, settings):
     source, target = p.site("source"), p.site("target")
     src_inv, inv = p.inventory(source), p.inventory(target)
     batch = Batch([r.label for r in refs])
-    sources = src_inv.resolve(refs, paths=SOURCE_PATHS)
+    sources = src_inv.resolve(refs)
+    src_inv.load(sources.values(), SOURCE_PATHS)
     replicas = _replicas_by_pair(inv, (metadata.ROLE_REPLICA, metadata.ROLE_PROMOTED))
     nmap = NetworkMap.from_params(settings.get("network_map"))
     errors, found = [], {}
@@ -217,6 +219,7 @@ def planned(p, refs, settings):
             continue
         found[ref.label] = rep
     raise_all(errors)
+    inv.load(found.values(), recovery.REPLICA_PATHS)
     raise_all(_check_live_map(refs, found, nmap, inv))
     plans = recovery.reip_plans(refs, found, settings)
     items = dict((label, {"replica": rep, "gen": (rep.record.get("generations") or [{}])[-1]})
@@ -254,6 +257,7 @@ def planned(p, refs, settings):
         fresh_replicas = _replicas_by_pair(inv, (metadata.ROLE_REPLICA, metadata.ROLE_PROMOTED))
         for label, item in todo.items():
             item["replica"] = fresh_replicas.get(item["replica"].record["pair"], item["replica"])
+        inv.load([item["replica"] for item in todo.values()], recovery.REPLICA_PATHS)
     promote(p, target, inv, batch, todo, plans, settings, started, clock, "planned")
     return batch
 

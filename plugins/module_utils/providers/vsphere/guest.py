@@ -82,7 +82,7 @@ def reported_ips(props):
     return ips
 
 
-def wait_ready(si, vms, expected_ips, timeout, need_ip=True, poll=1.0, started=None):
+def wait_ready(si, vms, expected_ips, timeout, need_ip=True, poll=0.5, started=None):
     """Wait until every VM is on, runs VMware Tools and reports its expected addresses.
 
     ``vms``: {label: vim.VirtualMachine}; ``expected_ips``: {label: set of addresses}.

@@ -22,9 +22,10 @@ VM_ID_PATHS = ["name", "config.instanceUuid", "config.uuid", "runtime.powerState
 class VmRecord(object):
     """A VM as read in bulk: the object, its properties, and its replication record."""
 
-    def __init__(self, obj, props):
+    def __init__(self, obj, props, paths=()):
         self.obj = obj
         self.props = props
+        self.paths = set(paths)  # paths read (an unset property is simply absent from props)
         self.extra = extra_config(props)
         self.record = metadata.decode(self.extra)
         self.test = metadata.decode(self.extra, metadata.TEST_KEY)
@@ -50,11 +51,32 @@ class SiteInventory(object):
         wanted = sorted(set(VM_ID_PATHS) | set(paths or []))
         dc = self.site.datacenter
         rows = retrieve_view(self.site.si, dc, vim.VirtualMachine, wanted)
-        return [VmRecord(obj, props) for obj, props in rows]
+        return [VmRecord(obj, props, wanted) for obj, props in rows]
+
+    def load(self, records, paths):
+        """Read ``paths`` for just these records (one bulk call), e.g. hardware of the VMs a step acts on,
+        instead of reading them for every VM of the datacenter."""
+        paths = set(paths)
+        todo = [rec for rec in records if not paths <= rec.paths]
+        if not todo:
+            return
+        by_moid = dict((rec.moid, rec) for rec in todo)
+        wanted = sorted(paths - set(VM_ID_PATHS))
+        if not wanted:
+            return
+        for obj, props in retrieve_objects(self.site.si, [rec.obj for rec in todo], wanted,
+                                           obj_type=vim.VirtualMachine):
+            rec = by_moid.get(obj._moId)
+            if rec is not None:
+                rec.props.update(props)
+        for rec in todo:
+            rec.paths.update(wanted)
 
     def resolve(self, refs, paths=None, records=None):
-        """Map each VmRef to its VmRecord; refuses unknown and ambiguous names (all of them at once)."""
-        records = records if records is not None else self.vms(paths)
+        """Map each VmRef to its VmRecord; refuses unknown and ambiguous names (all of them at once).
+
+        ``paths`` beyond the identity ones are read afterwards for the VMs found only (one bulk call)."""
+        records = records if records is not None else self.vms()
         by_name, by_uuid, by_moid = {}, {}, {}
         for rec in records:
             by_name.setdefault(rec.name, []).append(rec)
@@ -85,6 +107,8 @@ class SiteInventory(object):
             raise NotFoundError("; ".join(parts), vm=(missing + ambiguous)[0], site=self.site.name,
                                 step="find VMs in datacenter '%s'" % self.site.datacenter_name,
                                 hint="Check the names, or name the VM by uuid or moid")
+        if paths:
+            self.load(found.values(), paths)
         return found
 
     def by_record(self, records=None, key=metadata.REPLICATION_KEY):

@@ -24,8 +24,11 @@ REPLICA_PATHS = vm_spec.HARDWARE_PATHS + ["resourcePool", "parent", "runtime.hos
 
 
 def find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA,), records=None):
-    """Replicas carry their source's name; refuses VMs that are not replicas in an allowed role."""
-    records = records if records is not None else inv.vms(paths=REPLICA_PATHS)
+    """Replicas carry their source's name; refuses VMs that are not replicas in an allowed role.
+
+    Every VM of the datacenter is read with its identity and records only; the hardware and placement
+    paths (REPLICA_PATHS) are read afterwards for the replicas found, in one more bulk call."""
+    records = records if records is not None else inv.vms()
     found = inv.resolve(refs, records=[r for r in records if r.record or not r.test])
     errors = []
     for label, rec in found.items():
@@ -36,6 +39,7 @@ def find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA,), records=None):
     if errors:
         raise InputError("; ".join(errors), vm=sorted(found)[0], site=inv.site.name, step="find replicas",
                          hint="Run the step against the recovery site of an enabled replication")
+    inv.load(found.values(), REPLICA_PATHS)
     return found, records
 
 
