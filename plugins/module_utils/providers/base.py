@@ -6,6 +6,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
+
 FAILOVER_MODES = ("test", "cleanup_test", "planned", "unplanned", "reverse")
 
 
@@ -17,14 +19,27 @@ class ReplicationProvider(object):
     """
 
     name = None
+    default_options = {}
 
     def __init__(self, source=None, target=None, options=None, check_mode=False, warn=None):
         self.source_params = source
         self.target_params = target
-        self.options = options or {}
+        self.options = dict(self.default_options)
+        self.options.update(dict((k, v) for k, v in (options or {}).items() if v is not None))
         self.check_mode = check_mode
         self.warnings = []
         self._warn = warn
+
+    def site_params(self, role, required=True):
+        """Connection options of the ``source`` or ``target`` site; None (or an error) when not given."""
+        params = self.source_params if role == "source" else self.target_params
+        if not params or not params.get("hostname"):
+            if not required:
+                return None
+            raise InputError("the %s site is needed for this step but no %s.hostname was given" % (role, role),
+                             step="connect", hint="Set %s (or the VMDR_%s_* environment variables)"
+                             % (role, role.upper()))
+        return params
 
     def warn(self, text):
         self.warnings.append(text)

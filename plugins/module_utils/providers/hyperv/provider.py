@@ -66,12 +66,10 @@ def netmask(prefix):
 
 class HypervProvider(ReplicationProvider):
     name = "hyperv"
+    default_options = DEFAULT_OPTIONS
 
     def __init__(self, *args, **kwargs):
         super(HypervProvider, self).__init__(*args, **kwargs)
-        merged = dict(DEFAULT_OPTIONS)
-        merged.update(dict((k, v) for k, v in self.options.items() if v is not None))
-        self.options = merged
         self._hosts = {}
         self._unreachable = {}
 
@@ -80,13 +78,9 @@ class HypervProvider(ReplicationProvider):
     def host(self, role, required=True):
         if role in self._hosts:
             return self._hosts[role]
-        params = self.source_params if role == "source" else self.target_params
-        if not params or not params.get("hostname"):
-            if not required:
-                return None
-            raise InputError("the %s site is needed for this step but no %s.hostname was given" % (role, role),
-                             step="connect", hint="Set %s (or the VMDR_%s_* environment variables)"
-                             % (role, role.upper()))
+        params = self.site_params(role, required)
+        if params is None:
+            return None
         hostname = params["hostname"]
         if not _DNS_NAME.match(hostname) or re.match(r"^[\d.]+$", hostname):
             raise InputError("%s.hostname '%s' must be the Hyper-V host's DNS name (Hyper-V Replica refuses IP "

@@ -20,12 +20,10 @@ DEFAULT_OPTIONS = {"max_concurrent_tasks": 16, "max_concurrent_transfers": 4, "t
 
 class VsphereProvider(ReplicationProvider):
     name = "vsphere"
+    default_options = DEFAULT_OPTIONS
 
     def __init__(self, *args, **kwargs):
         super(VsphereProvider, self).__init__(*args, **kwargs)
-        merged = dict(DEFAULT_OPTIONS)
-        merged.update(dict((k, v) for k, v in self.options.items() if v is not None))
-        self.options = merged
         self._sites = {}
         self._inventories = {}
 
@@ -33,13 +31,9 @@ class VsphereProvider(ReplicationProvider):
         """The connected site for ``role`` ('source' or 'target'); connects once per module call."""
         if role in self._sites:
             return self._sites[role]
-        params = self.source_params if role == "source" else self.target_params
-        if not params or not params.get("hostname"):
-            if not required:
-                return None
-            raise InputError("the %s site is needed for this step but no %s.hostname was given" % (role, role),
-                             step="connect", hint="Set %s (or the VMDR_%s_* environment variables)"
-                             % (role, role.upper()))
+        params = self.site_params(role, required)
+        if params is None:
+            return None
         port = params.get("port") or 443
         default_name = params["hostname"] if port == 443 else "%s:%s" % (params["hostname"], port)
         site = VsphereSite(params.get("name") or default_name, params["hostname"], params.get("username"),
