@@ -5,7 +5,7 @@ from tests.integration.lab_session import Lab
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
-    lab = Lab.start(str(tmp_path_factory.mktemp("integration-lab")), extra_vms=14)
+    lab = Lab.start(str(tmp_path_factory.mktemp("integration-lab")), extra_vms=15)
     yield lab
     lab.stop()
 

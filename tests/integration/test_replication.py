@@ -116,3 +116,25 @@ def test_tls_is_verified_by_default(lab):
     env_args = {"vms": ["app-web-01"], "source": {"ca_path": "/etc/ssl/certs/ca-certificates.crt"}}
     result = lab.module("replica_info", env_args)
     assert result["failed"] and "TLS" in result["msg"] and "ca_path" in result["msg"]
+
+
+def test_sync_refuses_vms_with_their_own_snapshots_and_clears_leftover_sync_snapshots(lab, site_a, site_b):
+    name = "bulk-0015"
+    assert not lab.module("replica_enable", enable_args([name]))["failed"]
+    source = vcenter.one(site_a, name)["obj"]
+    assert vcenter.wait_task(source.CreateSnapshot_Task(name="vmdr-sync-20260101T000000Z", description="left over",
+                                                        memory=False, quiesce=False)) == "success"
+    synced = lab.module("replica_sync", {"vms": [name], "force": True})
+    assert synced["changed"] and not synced["failed"], synced
+    after = vcenter.one(site_a, name, paths=("name", "snapshot", "config.extraConfig"))
+    assert after.get("snapshot") is None or not after["snapshot"].rootSnapshotList
+
+    assert vcenter.wait_task(source.CreateSnapshot_Task(name="before-patching", description="admin's own",
+                                                        memory=False, quiesce=False)) == "success"
+    refused = lab.module("replica_sync", {"vms": [name], "force": True})
+    assert refused["failed"], refused
+    [vm] = refused["vms"]
+    assert "before-patching" in vm["error"]["message"] and vm["error"]["step"] == "check source snapshots"
+    assert vm["error"]["site"] == "site-a" and "consolidate" in vm["error"]["hint"]
+    kept = vcenter.one(site_a, name, paths=("name", "snapshot", "config.extraConfig"))
+    assert [t.name for t in kept["snapshot"].rootSnapshotList] == ["before-patching"]

@@ -100,6 +100,7 @@ class CopyEngine(object):
         src_runner = self.p.runner(self.source)
         tgt_runner = self.p.runner(self.target)
         labels = [label for label in items if not batch[label].failed]
+        labels = self._clear_snapshots(batch, items, labels, src_runner)
 
         snap_jobs = []
         for label in labels:
@@ -122,6 +123,36 @@ class CopyEngine(object):
         finally:
             self._remove_snapshots(batch, snapshots, src_runner)
         return generations
+
+    def _clear_snapshots(self, batch, items, labels, runner):
+        """The sync snapshot must freeze base disks: refuse VMs with snapshots of their own (their disks are
+        deltas), and remove sync snapshots a killed earlier run left behind. Returns the labels to sync."""
+        if not labels:
+            return labels
+        rows = retrieve_objects(self.source.si, [items[label][0].obj for label in labels], ["snapshot"],
+                                obj_type=vim.VirtualMachine)
+        by_moid = dict((items[label][0].moid, label) for label in labels)
+        leftovers = []
+        for obj, props in rows:
+            label = by_moid[obj._moId]
+            trees = list(getattr(props.get("snapshot"), "rootSnapshotList", None) or [])
+            names, mine = [], []
+            while trees:
+                tree = trees.pop()
+                (mine if tree.name.startswith(SNAPSHOT_PREFIX) else names).append(tree)
+                trees.extend(tree.childSnapshotList or [])
+            if names:
+                batch.fail(label, VmdrError(
+                    "the VM has snapshots (%s), so its disks are delta files the copy engine cannot replicate"
+                    % ", ".join(sorted(t.name for t in names)), site=self.source.name, step="check source snapshots",
+                    hint="Delete or consolidate the VM's snapshots, then sync again"))
+            else:
+                leftovers.extend((label, tree.snapshot) for tree in mine)
+        jobs = [("%s|%s" % (label, snap._moId), self._remove_job(snap)) for label, snap in leftovers]
+        for key, outcome in runner.run(jobs).items():
+            if not outcome.ok:
+                batch.fail_outcome(key.split("|", 1)[0], outcome, self.source.name, "remove an earlier sync snapshot")
+        return [label for label in labels if not batch[label].failed]
 
     @staticmethod
     def _snapshot_job(vm, name, quiesce):
