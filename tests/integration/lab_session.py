@@ -52,27 +52,7 @@ class Lab(object):
         return env
 
     def module(self, name, args, check=False, diff=False, source="site-a", target="site-b"):
-        """Runs vmdr.replication.<name> in a one-task play and returns its registered result."""
-        work = tempfile.mkdtemp(prefix="vmdr-module-")
-        out = os.path.join(work, "result.json")
-        play = [{"hosts": "localhost", "gather_facts": False, "tasks": [
-            {"vmdr.replication." + name: args, "register": "r", "ignore_errors": True},
-            {"ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": out}, "check_mode": False,
-             "diff": False}]}]
-        path = os.path.join(work, "play.yml")
-        with open(path, "w") as handle:
-            json.dump(play, handle)
-        cmd = [os.path.join(BIN, "ansible-playbook"), path] + (["--check"] if check else []) + \
-            (["--diff"] if diff else [])
-        proc = subprocess.run(cmd, cwd=ROOT, env=self.env(source, target), capture_output=True, text=True,
-                              timeout=900, check=False)
-        try:
-            with open(out) as handle:
-                return json.load(handle)
-        except (OSError, ValueError):
-            raise AssertionError("no result from ansible: %s\n%s" % (proc.stdout[-3000:], proc.stderr[-2000:]))
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        return run_module(name, args, self.env(source, target), check=check, diff=diff)
 
     def playbook(self, playbook, *extra, **kw):
         cmd = [os.path.join(BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", playbook),
@@ -86,3 +66,24 @@ class Lab(object):
         site = self.site(name)
         return SmartConnect(host=site["hostname"], port=site["port"], user=site["username"], pwd=site["password"],
                             sslContext=ssl.create_default_context(cafile=site["ca_path"]))
+
+
+def run_module(name, args, env, check=False, diff=False):
+    """Runs vmdr.replication.<name> in a one-task play (the real module path) and returns its registered result."""
+    work = tempfile.mkdtemp(prefix="vmdr-module-")
+    out = os.path.join(work, "result.json")
+    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"vmdr.replication." + name: args, "register": "r", "ignore_errors": True},
+        {"ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": out}, "check_mode": False, "diff": False}]}]
+    path = os.path.join(work, "play.yml")
+    with open(path, "w") as handle:
+        json.dump(play, handle)
+    cmd = [os.path.join(BIN, "ansible-playbook"), path] + (["--check"] if check else []) + (["--diff"] if diff else [])
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+    try:
+        with open(out) as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        raise AssertionError("no result from ansible: %s\n%s" % (proc.stdout[-3000:], proc.stderr[-2000:]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -2,13 +2,11 @@
 import base64
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
 from lab.ca import ensure_ca, issue_server_cert
 from lab.hyperv.launch import lab_request, start_site, stop_site
+from tests.integration.lab_session import run_module
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BIN = os.path.dirname(sys.executable)
@@ -55,28 +53,9 @@ class HvLab(object):
 
     def module(self, name, args, check=False, diff=False, source=A, target=B, env=None):
         """Runs vmdr.replication.<name> in a one-task play and returns its registered result."""
-        work = tempfile.mkdtemp(prefix="vmdr-hv-module-")
-        out = os.path.join(work, "result.json")
-        play = [{"hosts": "localhost", "gather_facts": False, "tasks": [
-            {"vmdr.replication." + name: args, "register": "r", "ignore_errors": True},
-            {"ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": out}, "check_mode": False,
-             "diff": False}]}]
-        path = os.path.join(work, "play.yml")
-        with open(path, "w") as handle:
-            json.dump(play, handle)
-        cmd = [os.path.join(BIN, "ansible-playbook"), path] + (["--check"] if check else []) + \
-            (["--diff"] if diff else [])
         environment = self.env(source, target)
         environment.update(env or {})
-        proc = subprocess.run(cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=900,
-                              check=False)
-        try:
-            with open(out) as handle:
-                return json.load(handle)
-        except (OSError, ValueError):
-            raise AssertionError("no result from ansible: %s\n%s" % (proc.stdout[-3000:], proc.stderr[-2000:]))
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        return run_module(name, args, environment, check=check, diff=diff)
 
     def ps(self, host, script):
         """Runs a PowerShell snippet on a simulated host (for assertions only) and returns its JSON output."""

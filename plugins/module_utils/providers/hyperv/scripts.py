@@ -93,6 +93,10 @@ function Find-VmdrRecoverySnapshot($vm, $point) {
     }
     return $null
 }
+function ConvertTo-VmdrPoint($snap, $repl) {
+    if ($snap) { return [ordered]@{ id = "$($snap.Id)"; name = $snap.Name; time = (ConvertTo-VmdrTime $snap.CreationTime) } }
+    return [ordered]@{ id = 'latest'; name = $null; time = (ConvertTo-VmdrTime $repl.LastReplicationTime) }
+}
 function Set-VmdrFailoverIp($vm, $plan, [bool]$check) {
     $changed = $false
     $nics = @(Get-VMNetworkAdapter -VM $vm)
@@ -429,11 +433,7 @@ $data = Invoke-VmdrEach $in.vms {
     if ($mode -eq 'Replica' -and $state -notin @('FailedOverWaitingCompletion', 'FailedOver')) {
         $snap = $null
         if ($ref.point.kind -ne 'latest') { $snap = Find-VmdrRecoverySnapshot $vm $ref.point }
-        if ($snap) {
-            $point = [ordered]@{ id = "$($snap.Id)"; name = $snap.Name; time = (ConvertTo-VmdrTime $snap.CreationTime) }
-        } else {
-            $point = [ordered]@{ id = 'latest'; name = $null; time = (ConvertTo-VmdrTime $repl.LastReplicationTime) }
-        }
+        $point = ConvertTo-VmdrPoint $snap $repl
         if ($ref.live) { if (Set-VmdrSwitches $vm $ref.live ([bool]$in.check) $false) { $changed = $true } }
         if ($ref.reip) { if (Set-VmdrFailoverIp $vm $ref.reip ([bool]$in.check)) { $changed = $true } }
         $script:VmdrStep = 'fail over replica'
@@ -486,11 +486,7 @@ $data = Invoke-VmdrEach $in.vms {
         }
         $snap = $null
         if ($ref.point.kind -ne 'latest') { $snap = Find-VmdrRecoverySnapshot $vm $ref.point }
-        if ($snap) {
-            $point = [ordered]@{ id = "$($snap.Id)"; name = $snap.Name; time = (ConvertTo-VmdrTime $snap.CreationTime) }
-        } else {
-            $point = [ordered]@{ id = 'latest'; name = $null; time = (ConvertTo-VmdrTime $repl.LastReplicationTime) }
-        }
+        $point = ConvertTo-VmdrPoint $snap $repl
         if ($ref.test) { if (Set-VmdrSwitches $vm $ref.test ([bool]$in.check) $true) { $changed = $true } }
         if ($ref.reip) { if (Set-VmdrFailoverIp $vm $ref.reip ([bool]$in.check)) { $changed = $true } }
         $script:VmdrStep = 'start test failover'
