@@ -3,14 +3,22 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Submit many vCenter tasks with a bound on how many run at once, and wait for them together.
 
-Submission runs on a small thread pool (a real vCenter answers each call quickly and runs the
-task asynchronously; simulators run it inside the call). Completion is watched by one bulk
-PropertyCollector read of every task in flight, not one poll per task.
+Work comes as chains: one list of steps per VM, run in order. A step submits one task (or does
+its work in the call and returns None). As soon as a task is seen finished, its slot is free and
+its chain moves on to its next step, ahead of chains that have not started yet; there is no
+barrier between steps of different VMs. At most ``max_concurrent`` tasks are being submitted or
+running at any time.
+
+Completion is watched by one bulk PropertyCollector read of every task in flight, not one poll per
+task. The watcher reads again as soon as a read returns while tasks are in flight and new tasks
+were submitted, and backs off up to ``poll_interval`` only while nothing changes.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import heapq
+import itertools
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,10 +32,15 @@ except ImportError:
     pass
 
 DEFAULT_MAX_CONCURRENT = 16
+TASK_PATHS = ["info.state", "info.error", "info.result"]
 
 
 class TaskOutcome(object):
-    def __init__(self, key, ok, result=None, error=None, hint=None, fault=None, seconds=0.0):
+    """The end of one job or chain. ``step`` names the step that failed (or the last one),
+    ``results`` holds the result of every step that succeeded, by step name."""
+
+    def __init__(self, key, ok, result=None, error=None, hint=None, fault=None, seconds=0.0, step=None,
+                 results=None):
         self.key = key
         self.ok = ok
         self.result = result
@@ -35,14 +48,31 @@ class TaskOutcome(object):
         self.hint = hint
         self.fault = fault
         self.seconds = seconds
+        self.step = step
+        self.results = results or {}
 
     def __repr__(self):
-        return "TaskOutcome(%r, ok=%r, error=%r)" % (self.key, self.ok, self.error)
+        return "TaskOutcome(%r, ok=%r, step=%r, error=%r)" % (self.key, self.ok, self.step, self.error)
+
+
+class _Chain(object):
+    def __init__(self, key, steps):
+        self.key = key
+        self.steps = steps
+        self.index = 0
+        self.results = {}
+        self.began = None
+        self.step_began = None
+
+    @property
+    def step(self):
+        return self.steps[self.index][0]
 
 
 class TaskRunner(object):
     """``run(jobs)`` where jobs are (key, submit) and ``submit()`` returns a vim.Task (or None when the
-    call itself finished the work, e.g. ShutdownGuest)."""
+    call itself finished the work, e.g. ShutdownGuest). ``run_chains(chains)`` where chains are
+    (key, [(step, submit(previous_result)), ...])."""
 
     def __init__(self, si, max_concurrent=DEFAULT_MAX_CONCURRENT, timeout=1800, poll_interval=1.0):
         self.si = si
@@ -51,84 +81,27 @@ class TaskRunner(object):
         self.poll_interval = poll_interval
 
     def run(self, jobs):
-        jobs = list(jobs)
-        if not jobs:
+        return self.run_chains([(key, [(None, _ignore_previous(fn))]) for key, fn in jobs])
+
+    def run_chains(self, chains):
+        chains = [_Chain(key, list(steps)) for key, steps in chains if steps]
+        if not chains:
             return {}
-        outcomes = {}
-        inflight = {}
-        lock = threading.Lock()
-        slots = threading.BoundedSemaphore(self.max_concurrent)
-        started = {}
-        deadline = time.time() + self.timeout
-
-        stop = threading.Event()
-
-        def submit(key, fn):
-            # wait for a slot, but give up when run() is over (timeout), so no worker outlives it
-            while not slots.acquire(timeout=0.2):
-                if stop.is_set():
-                    return
-            if stop.is_set():
-                slots.release()
-                return
-            started[key] = time.time()
-            try:
-                task = fn()
-            except Exception as exc:  # pylint: disable=broad-except
-                slots.release()
-                message, hint, fault = vsphere_faults.describe(exc)
-                with lock:
-                    outcomes[key] = TaskOutcome(key, False, error=message, hint=hint, fault=fault,
-                                                seconds=time.time() - started[key])
-                return
-            if task is None:
-                slots.release()
-                with lock:
-                    outcomes[key] = TaskOutcome(key, True, seconds=time.time() - started[key])
-                return
-            with lock:
-                inflight[key] = task
-
-        pool = ThreadPoolExecutor(max_workers=self.max_concurrent)
+        state = _RunState(self, chains)
+        pool = ThreadPoolExecutor(max_workers=min(self.max_concurrent, len(chains)))
         try:
-            for key, fn in jobs:
-                pool.submit(submit, key, fn)
-            pause = 0.0
-            while True:
-                with lock:
-                    watching = dict(inflight)
-                    done_count = len(outcomes)
-                if done_count == len(jobs) or time.time() > deadline:
-                    break
-                if not watching:
-                    time.sleep(0.01)  # submitters are still calling vCenter
-                    continue
-                finished = self._poll(watching, started)
-                for key, outcome in finished.items():
-                    with lock:
-                        inflight.pop(key, None)
-                        outcomes[key] = outcome
-                    slots.release()
-                # poll again at once after progress; back off while tasks run (one bulk read at a time)
-                pause = 0.0 if finished else min(self.poll_interval, max(0.05, pause * 2))
-                time.sleep(pause)
+            for _i in range(min(self.max_concurrent, len(chains))):
+                pool.submit(state.worker)
+            state.watch()
         finally:
-            stop.set()
+            state.stop.set()
+            state.wake_workers()
             pool.shutdown(wait=True)
-        for key, _fn in jobs:
-            if key not in outcomes:
-                never_started = key not in started
-                outcomes[key] = TaskOutcome(
-                    key, False, error=("task was not started: the step ran out of its %s s" if never_started
-                                       else "task did not finish within %s s") % self.timeout,
-                    hint="It may still be running in vCenter; check the task list, then rerun or raise timeout",
-                    fault="Timeout")
-        return outcomes
+        return state.outcomes_with_timeouts()
 
     def _poll(self, watching, started):
         by_task = dict((task._moId, key) for key, task in watching.items())
-        rows = retrieve_objects(self.si, watching.values(), ["info.state", "info.error", "info.result"],
-                                obj_type=vim.Task)
+        rows = retrieve_objects(self.si, watching.values(), TASK_PATHS, obj_type=vim.Task)
         finished = {}
         for task, props in rows:
             key = by_task.get(task._moId)
@@ -146,3 +119,134 @@ class TaskRunner(object):
                     message = error.localizedMessage
                 finished[key] = TaskOutcome(key, False, error=message, hint=hint, fault=name, seconds=seconds)
         return finished
+
+
+def _ignore_previous(fn):
+    return lambda _previous: fn()
+
+
+class _RunState(object):
+    """One run_chains(): the ready queue (chains that move on first, then new chains in order), the tasks
+    in flight, the slots, and the outcomes."""
+
+    def __init__(self, runner, chains):
+        self.runner = runner
+        self.chains = dict((c.key, c) for c in chains)
+        self.order = [c.key for c in chains]
+        self.lock = threading.Lock()
+        self.slots = threading.BoundedSemaphore(runner.max_concurrent)
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.ready = []  # heap of (rank, seq, key): rank 0 = a chain moving on, 1 = a chain not started yet
+        self.seq = itertools.count()
+        self.work = threading.Event()
+        for key in self.order:
+            heapq.heappush(self.ready, (1, next(self.seq), key))
+        self.work.set()
+        self.inflight = {}
+        self.started = {}
+        self.outcomes = {}
+        self.deadline = time.time() + runner.timeout
+
+    def wake_workers(self):
+        self.work.set()
+
+    def _take(self):
+        with self.lock:
+            if self.ready:
+                return heapq.heappop(self.ready)[2]
+            self.work.clear()
+            return None
+
+    def worker(self):
+        while not self.stop.is_set():
+            # wait for a slot, but give up when run() is over (timeout), so no worker outlives it
+            if not self.slots.acquire(timeout=0.2):
+                continue
+            key = None
+            while key is None and not self.stop.is_set():
+                key = self._take()
+                if key is None:
+                    self.work.wait(0.2)
+            if key is None:
+                self.slots.release()
+                return
+            self._submit(self.chains[key])
+
+    def _submit(self, chain):
+        now = time.time()
+        if chain.began is None:
+            chain.began = now
+        chain.step_began = now
+        self.started[chain.key] = now
+        name, fn = chain.steps[chain.index]
+        previous = chain.results.get(chain.steps[chain.index - 1][0]) if chain.index else None
+        try:
+            task = fn(previous)
+        except Exception as exc:  # pylint: disable=broad-except
+            message, hint, fault = vsphere_faults.describe(exc)
+            self._advance(chain, TaskOutcome(chain.key, False, error=message, hint=hint, fault=fault))
+            self.slots.release()
+            return
+        if task is None:
+            self._advance(chain, TaskOutcome(chain.key, True))
+            self.slots.release()
+            return
+        with self.lock:
+            self.inflight[chain.key] = task
+        self.wake.set()
+
+    def _advance(self, chain, outcome):
+        """A step ended: finish the chain, or queue its next step ahead of chains not started yet."""
+        name = chain.steps[chain.index][0]
+        if outcome.ok:
+            chain.results[name] = outcome.result
+        if outcome.ok and chain.index + 1 < len(chain.steps):
+            chain.index += 1
+            with self.lock:
+                heapq.heappush(self.ready, (0, next(self.seq), chain.key))
+            self.work.set()
+            return
+        outcome.step = name
+        outcome.results = chain.results
+        outcome.seconds = time.time() - chain.began
+        with self.lock:
+            self.outcomes[chain.key] = outcome
+
+    def watch(self):
+        pause = 0.0
+        while True:
+            self.wake.clear()
+            with self.lock:
+                watching = dict(self.inflight)
+                done_count = len(self.outcomes)
+            if done_count == len(self.order) or time.time() > self.deadline:
+                return
+            if not watching:
+                self.wake.wait(0.05)  # submitters are still calling vCenter
+                continue
+            finished = self.runner._poll(watching, self.started)
+            for key, outcome in finished.items():
+                with self.lock:
+                    self.inflight.pop(key, None)
+                # queue the chain's next step before its slot is free, so it goes ahead of new chains
+                self._advance(self.chains[key], outcome)
+                self.slots.release()
+            # read again at once after progress or new submissions; back off while tasks only run
+            pause = 0.0 if finished else min(self.runner.poll_interval, max(0.05, pause * 2))
+            if pause:
+                self.wake.wait(pause)
+
+    def outcomes_with_timeouts(self):
+        timeout = self.runner.timeout
+        for key in self.order:
+            if key not in self.outcomes:
+                chain = self.chains[key]
+                never_started = chain.began is None
+                self.outcomes[key] = TaskOutcome(
+                    key, False, error=("task was not started: the step ran out of its %s s" if never_started
+                                       else "task did not finish within %s s") % timeout,
+                    hint="It may still be running in vCenter; check the task list, then rerun or raise timeout",
+                    fault="Timeout", step=chain.step, results=chain.results,
+                    seconds=0.0 if never_started else time.time() - chain.began)
+        return dict((key, self.outcomes[key]) for key in self.order)

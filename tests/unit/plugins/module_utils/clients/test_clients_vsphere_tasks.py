@@ -309,3 +309,133 @@ def test_timeout_leaves_no_worker_blocked(monkeypatch):
                     pass
             for thread in threads:
                 thread.join(0.05 + attempt * 0.01)
+
+
+# ---------------------------------------------------------------- chains: per-VM steps, bounded, no barrier
+
+STEPS = ("copy", "create", "customize", "power_on")
+
+
+class Recorder(object):
+    """Wraps FakeVcenter.create: logs (event, chain, step) for every submission and every finish."""
+
+    def __init__(self, vc):
+        self.vc = vc
+        self.lock = threading.Lock()
+        self.log = []
+        self.previous = {}
+        self.early = []  # steps submitted before the chain's previous task was seen finished
+
+    def step(self, chain, name):
+        def submit(previous):
+            with self.lock:
+                if name in STEPS[1:]:
+                    before = "task-%s-%s" % (chain, STEPS[STEPS.index(name) - 1])
+                    self.early += [] if before in self.vc.finished else [(chain, name)]
+                self.log.append(("submit", chain, name))
+                self.previous[(chain, name)] = previous
+            return self.vc.create("%s-%s" % (chain, name))
+        return (name, submit)
+
+    def chains(self, count, steps=STEPS):
+        return [("vm%02d" % i, [self.step("vm%02d" % i, s) for s in steps]) for i in range(count)]
+
+
+def test_each_chain_runs_its_steps_in_order_and_all_succeed():
+    vc = FakeVcenter(finish_after=2)
+    rec = Recorder(vc)
+    outcomes = TaskRunner(vc, max_concurrent=4, timeout=10, poll_interval=0.001).run_chains(rec.chains(10))
+
+    assert list(outcomes) == ["vm%02d" % i for i in range(10)]
+    assert all(o.ok for o in outcomes.values()), outcomes
+    assert all(o.step == "power_on" and sorted(o.results) == sorted(STEPS) for o in outcomes.values())
+    for i in range(10):
+        mine = [s for _e, c, s in rec.log if c == "vm%02d" % i]
+        assert mine == list(STEPS)
+    assert rec.early == []
+    assert vc.polled_after_finish == []
+    assert len(vc.created) == 40
+
+
+def test_never_more_than_max_concurrent_tasks_in_flight_across_chains():
+    vc = FakeVcenter(finish_after=3)
+    rec = Recorder(vc)
+    outcomes = TaskRunner(vc, max_concurrent=3, timeout=10, poll_interval=0.001).run_chains(rec.chains(12))
+    assert all(o.ok for o in outcomes.values())
+    assert vc.max_inflight == 3
+    assert max(len(c) for c in vc.calls) <= 3
+
+
+def test_a_chain_moves_on_before_new_chains_start():
+    # with 2 slots, a third chain starts only when one of the first two has run all its steps
+    vc = FakeVcenter(finish_after=1)
+    rec = Recorder(vc)
+    TaskRunner(vc, max_concurrent=2, timeout=10, poll_interval=0.001).run_chains(rec.chains(6))
+    started, ended = [], 0
+    for _event, chain, step in rec.log:
+        if step == STEPS[0]:
+            started.append(chain)
+            assert len(started) - ended <= 2, rec.log
+        if step == STEPS[-1]:
+            ended += 1
+    assert started == ["vm%02d" % i for i in range(6)]
+
+
+def test_no_barrier_a_stuck_vm_does_not_hold_back_the_others():
+    vc = FakeVcenter(never=["task-vm00-create"])
+    rec = Recorder(vc)
+    outcomes = TaskRunner(vc, max_concurrent=2, timeout=0.5, poll_interval=0.001).run_chains(rec.chains(4))
+    assert [outcomes["vm%02d" % i].ok for i in range(4)] == [False, True, True, True]
+    stuck = outcomes["vm00"]
+    assert stuck.fault == "Timeout" and stuck.step == "create"
+    assert sorted(stuck.results) == ["copy"]
+    # the stuck VM's later steps were never submitted, the others ran to the end meanwhile
+    assert ("submit", "vm00", "customize") not in rec.log
+    assert all(("submit", "vm%02d" % i, "power_on") in rec.log for i in (1, 2, 3))
+
+
+def test_each_step_gets_the_result_of_the_previous_one():
+    vm = vim.VirtualMachine("vm-77")
+    vc = FakeVcenter(results={"task-vm00-create": vm})
+    rec = Recorder(vc)
+    outcome = TaskRunner(vc, timeout=5, poll_interval=0.001).run_chains(rec.chains(1))["vm00"]
+    assert outcome.ok
+    assert rec.previous[("vm00", "copy")] is None
+    assert rec.previous[("vm00", "customize")]._moId == "vm-77"
+    assert outcome.results["create"]._moId == "vm-77"
+
+
+def test_a_failed_step_ends_only_its_chain_and_names_the_step():
+    errors = {"task-vm01-customize": vim.LocalizedMethodFault(
+        fault=vim.fault.CustomizationFault(msg="no tools"), localizedMessage="Customization failed")}
+    vc = FakeVcenter(errors=errors)
+    rec = Recorder(vc)
+    outcomes = TaskRunner(vc, max_concurrent=2, timeout=5, poll_interval=0.001).run_chains(rec.chains(3))
+    bad = outcomes["vm01"]
+    assert bad.ok is False and bad.step == "customize" and bad.error == "Customization failed"
+    assert sorted(bad.results) == ["copy", "create"]
+    assert ("submit", "vm01", "power_on") not in rec.log
+    assert outcomes["vm00"].ok and outcomes["vm02"].ok
+
+
+def test_a_step_that_raises_or_returns_none():
+    vc = FakeVcenter()
+    done = []
+
+    def raises(_previous):
+        raise vim.fault.InvalidPowerState(msg="The VM is powered on")
+
+    def no_task(_previous):
+        done.append("mkdir")
+
+    outcomes = TaskRunner(vc, max_concurrent=1, timeout=5, poll_interval=0.001).run_chains([
+        ("a", [("mkdir", no_task), ("power_on", raises), ("never", no_task)]),
+        ("b", [("mkdir", no_task), ("copy", lambda _p: vc.create("b-copy"))])])
+    assert outcomes["a"].ok is False and outcomes["a"].step == "power_on"
+    assert outcomes["a"].fault == "InvalidPowerState"
+    assert outcomes["b"].ok and outcomes["b"].step == "copy"
+    assert done == ["mkdir", "mkdir"]
+
+
+def test_empty_chains_are_left_out():
+    assert TaskRunner(FakeVcenter()).run_chains([("a", [])]) == {}
