@@ -143,8 +143,9 @@ def test_all_in_flight_tasks_are_read_in_one_bulk_call():
 
     assert all(o.ok for o in outcomes.values())
     # one read per task would take 2 * count calls; bulk reads need only a few
-    assert len(vc.calls) < count
-    assert max(len(c) for c in vc.calls) == count
+    # the watcher reads as soon as the first task is in flight; later reads hold every task then in flight
+    assert len(vc.calls) <= count // 2, vc.calls
+    assert max(len(c) for c in vc.calls) >= count // 2
     assert vc.polled_after_finish == []
 
 
