@@ -30,6 +30,9 @@ description:
     O(allow_source_running=true).
   - V(reverse) replicates failed-over VMs back to their old primaries, which become their replicas (the
     first step of a failback; a planned failover in the other direction completes it).
+  - V(cancel) (O(provider=hyperv) only) undoes a failover that is not committed (Stop-VMFailover): the replica is
+    turned off and replicates again, and a source left prepared by an interrupted planned failover replicates
+    again and is started (O(power_on)). A committed failover is refused; use V(reverse).
   - Every mode is safe to rerun, because it continues from the roles recorded on the VMs.
 extends_documentation_fragment:
   - vmdr.replication.common
@@ -45,7 +48,7 @@ options:
     description: The failover step.
     type: str
     required: true
-    choices: [test, cleanup_test, planned, unplanned, reverse]
+    choices: [test, cleanup_test, planned, unplanned, reverse, cancel]
   recovery_point:
     description:
       - V(latest), a recovery point id (or, for Hyper-V, its name) as RV(vmdr.replication.replica_info#module:replications[].recovery_points)
@@ -252,6 +255,7 @@ vms:
 
 from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 
 SETTINGS = ("recovery_point", "network_map", "power_on", "wait_ready", "wait_for_ip", "ready_timeout",
             "shutdown_timeout", "force_power_off", "allow_source_running", "test_suffix", "test_folder", "run_id",
@@ -260,7 +264,8 @@ SETTINGS = ("recovery_point", "network_map", "power_on", "wait_ready", "wait_for
 
 def main():
     spec = dict(
-        mode=dict(type="str", required=True, choices=["test", "cleanup_test", "planned", "unplanned", "reverse"]),
+        mode=dict(type="str", required=True, choices=["test", "cleanup_test", "planned", "unplanned", "reverse",
+                                                                      "cancel"]),
         recovery_point=dict(type="str", default="latest"),
         network_map=dict(type="dict", options=dict(live=dict(type="dict"), test=dict(type="raw"))),
         reip=dict(type="dict", options=dict(
@@ -288,6 +293,9 @@ def main():
         if reip and (reip.get("rules") or reip.get("overrides")):
             settings["reip"] = ReipPlanner(reip.get("rules"), reip.get("overrides"), reip.get("unmatched"),
                                            reip.get("allow_sysprep"))
+        if params["mode"] == "cancel" and provider.name != "hyperv":
+            raise InputError("mode=cancel undoes an uncommitted Hyper-V failover; %s has nothing to cancel"
+                             % provider.name, step="validate", hint="Use mode=reverse, then a planned failover back")
         return provider.failover(refs, params["mode"], settings)
 
     vmdr.run(operation)

@@ -1,4 +1,6 @@
-"""failover (test, cleanup_test, planned, unplanned, reverse), network_map and reip with provider=hyperv."""
+"""failover (test, cleanup_test, planned, unplanned, reverse, cancel), network_map and reip with provider=hyperv."""
+import base64
+
 import pytest
 
 from tests.integration.hyperv.hv_session import A, B
@@ -86,30 +88,75 @@ def test_unplanned_from_a_chosen_recovery_point_then_reverse(fresh):
     assert hv.replication(B, "hv-db-01")["state"] == "Replicating"
 
 
-def test_unplanned_commit_through_the_provider(fresh):
-    """The failover module has no commit option yet: the provider's settings["commit"] is driven directly."""
-    import sys
-    from tests.integration.hyperv import hv_session
-    sys.path.insert(0, hv_session.ROOT + "/.build/collections")
-    from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv.provider import HypervProvider
-    from ansible_collections.vmdr.replication.plugins.module_utils.plan.vm_refs import parse_vms
+def applied_time(hv, host, vm):
+    """The replica's LastAppliedLogTime (UTC, seconds): the time of its latest recovery point."""
+    b64 = base64.b64encode(vm.encode("utf-8")).decode("ascii")
+    return hv.ps(host, "$n = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('%s'))\n"
+                       "$vm = @(Get-VM | Where-Object { $_.Name -eq $n })[0]\n"
+                       "$t = (Get-VMReplication -VM $vm).LastAppliedLogTime.ToUniversalTime()\n"
+                       "ConvertTo-Json -Compress -InputObject $t.ToString(\"yyyy-MM-dd'T'HH:mm:ss'Z'\")" % b64)
+
+
+def assert_achieved_rpo(vm, point_time, lower, upper):
+    """recovery_point carries the real UTC time of the point used; achieved_rpo_seconds is measured from it."""
+    assert vm["recovery_point"]["time"] == point_time, (vm, point_time)
+    assert lower <= vm["achieved_rpo_seconds"] <= upper, vm
+    assert vm["time_to_ready_seconds"] >= 0, vm
+
+
+def test_unplanned_without_commit_then_cancel_through_the_module(fresh):
+    hv = fresh
+    protect(hv, ["hv-web-01"], hours=1)
+    latest = applied_time(hv, B, "hv-web-01")
+    done = hv.module("failover", {"mode": "unplanned", "vms": ["hv-web-01"], "allow_source_running": True})
+    assert done["changed"] and not done["failed"], done
+    [vm] = done["vms"]
+    assert vm["recovery_point"]["id"] == "latest-" + latest.replace("-", "").replace(":", ""), vm
+    assert_achieved_rpo(vm, latest, 0, 360)
+    assert hv.replication(B, "hv-web-01")["state"] == "FailedOverWaitingCompletion"
+
+    cancel = {"mode": "cancel", "vms": ["hv-web-01"]}
+    checked = hv.module("failover", cancel, check=True)
+    assert checked["changed"] and hv.replication(B, "hv-web-01")["state"] == "FailedOverWaitingCompletion", checked
+    cancelled = hv.module("failover", cancel, diff=True)
+    assert cancelled["changed"] and not cancelled["failed"], cancelled
+    assert cancelled["diff"]["before"]["hv-web-01"]["state"] == "FailedOverWaitingCompletion"
+    assert hv.replication(B, "hv-web-01")["state"] == "Replicating" and hv.nic(B, "hv-web-01")["state"] == "Off"
+    assert hv.nic(A, "hv-web-01")["state"] == "Running"
+    assert hv.module("failover", cancel)["changed"] is False
+
+
+def test_unplanned_with_commit_through_the_module(fresh):
     hv = fresh
     protect(hv, ["hv-db-01"], hours=2)
-    site = {}
-    for role, name in (("source", A), ("target", B)):
-        host = hv.site["hosts"][name]
-        site[role] = {"hostname": name, "address": host["address"], "port": host["https_port"],
-                      "username": host["username"], "password": host["password"], "ca_path": hv.ca_file,
-                      "validate_certs": True, "transport": "ntlm"}
-    provider = HypervProvider(source=site["source"], target=site["target"], options={"timeout": 60})
-    try:
-        batch = provider.failover(parse_vms(["hv-db-01"]), "unplanned",
-                                  {"recovery_point": "latest", "allow_source_running": True, "power_on": True,
-                                   "commit": True})
-    finally:
-        provider.close()
-    assert batch.changed and not batch.failures(), batch.results()
+    args = {"mode": "unplanned", "vms": ["hv-db-01"], "allow_source_running": True, "commit": True}
+    checked = hv.module("failover", args, check=True)
+    assert checked["changed"] and hv.replication(B, "hv-db-01")["state"] == "Replicating", checked
+    latest = applied_time(hv, B, "hv-db-01")
+    done = hv.module("failover", args)
+    assert done["changed"] and not done["failed"], done
+    assert_achieved_rpo(done["vms"][0], latest, 0, 360)
     assert hv.replication(B, "hv-db-01")["state"] == "FailedOver"
+    assert hv.module("failover", args)["changed"] is False
+    refused = hv.module("failover", {"mode": "cancel", "vms": ["hv-db-01"]})
+    assert refused["failed"] and "committed" in refused["msg"], refused
+    error = refused["vms"][0]["error"]
+    assert error["site"] == B and error["step"] == "cancel failover" and error["vm"] == "hv-db-01", error
+    assert hv.replication(B, "hv-db-01")["state"] == "FailedOver"
+
+
+def test_cancel_restarts_a_primary_left_prepared(fresh):
+    hv = fresh
+    protect(hv, ["hv-web-01"])
+    hv.lab("/fault", body={"host": B, "cmdlet": "Start-VMFailover", "error_id": "OperationFailed",
+                           "message": "The replica could not fail over.", "category": "InvalidOperation", "count": 1})
+    failed = hv.module("failover", {"mode": "planned", "vms": ["hv-web-01"]})
+    assert failed["failed"] and failed["vms"][0]["error"]["step"] == "fail over replica", failed
+    assert hv.replication(A, "hv-web-01")["state"] == "PreparedForFailover" and hv.nic(A, "hv-web-01")["state"] == "Off"
+    cancelled = hv.module("failover", {"mode": "cancel", "vms": ["hv-web-01"]})
+    assert cancelled["changed"] and not cancelled["failed"], cancelled
+    assert hv.replication(A, "hv-web-01")["state"] == "Replicating" and hv.nic(A, "hv-web-01")["state"] == "Running"
+    assert hv.replication(B, "hv-web-01")["state"] == "Replicating" and hv.nic(B, "hv-web-01")["state"] == "Off"
 
 
 def test_test_failover_isolated_reiped_and_cleaned_up(fresh):
@@ -125,6 +172,7 @@ def test_test_failover_isolated_reiped_and_cleaned_up(fresh):
     assert first["changed"] is True and not first["failed"], first
     [vm] = first["vms"]
     assert vm["test_vm"] == "hv-web-01 - Test" and vm["networks"] == [{"index": 0, "network": "dr-test"}]
+    assert_achieved_rpo(vm, applied_time(hv, B, "hv-web-01"), 0, 360)
     test_nic = hv.nic(B, "hv-web-01 - Test")
     assert test_nic["state"] == "Running" and test_nic["switch"] == "dr-test"
     assert "10.99.1.41" in test_nic["ips"], test_nic
@@ -213,6 +261,7 @@ def test_test_failover_from_a_chosen_recovery_point(fresh):
     result = hv.module("failover", {"mode": "test", "vms": [{"name": "hv-db-01", "recovery_point": oldest["id"]}]})
     assert result["changed"] and not result["failed"], result
     assert result["vms"][0]["recovery_point"]["id"] == oldest["id"]
+    assert_achieved_rpo(result["vms"][0], oldest["time"][:19] + "Z", 3600, 4 * 3600)
     assert hv.nic(B, "hv-db-01 - Test")["switch"] == "dr-test"
     assert hv.module("failover", {"mode": "cleanup_test", "vms": ["hv-db-01"]})["changed"] is True
     missing = hv.module("failover", {"mode": "test", "vms": [{"name": "hv-db-01", "recovery_point": "no-such-point"}]})

@@ -53,11 +53,27 @@ def recovery_point_spec(value):
     if value.lower() == "latest":
         return {"kind": "latest", "value": None}
     if _ISO_TIME.match(value):
+        value = re.sub(r"([T ]\d{2}:\d{2})(?=$|Z|[+-])", r"\1:00", value)  # minutes only: seconds 00
         stamp = parse_time(value if value[-1] in "Z" or re.search(r"[+-]\d{2}:?\d{2}$", value) else value + "Z")
         if stamp is None:
             raise InputError("recovery_point '%s' is not a valid time" % value, step="validate recovery point")
         return {"kind": "time", "value": stamp.strftime("%Y-%m-%dT%H:%M:%SZ")}
     return {"kind": "id", "value": value}
+
+
+def point_details(item, point, mode):
+    """recovery_point {id, time} and achieved_rpo_seconds with the vSphere provider's meaning: the point's UTC time,
+    and the seconds between it and the host time when the failover used it (0 after a planned final sync)."""
+    if not point:
+        return
+    stamp = parse_time(point.get("time"))
+    item.details["recovery_point"] = {"id": point.get("id"),
+                                      "time": stamp.strftime("%Y-%m-%dT%H:%M:%SZ") if stamp else point.get("time")}
+    used = parse_time(point.get("at"))
+    if mode == "planned":
+        item.details["achieved_rpo_seconds"] = 0
+    elif stamp and used:
+        item.details["achieved_rpo_seconds"] = max(0, int((used - stamp).total_seconds()))
 
 
 def netmask(prefix):
@@ -614,6 +630,8 @@ class HypervProvider(ReplicationProvider):
             return self._cleanup_test(batch, refs)
         if mode == "reverse":
             return self._reverse(batch, refs)
+        if mode == "cancel":
+            return self._cancel(batch, refs, settings)
         nmap = NetworkMap.from_params(settings.get("network_map"))
         planner = settings.get("reip")
         tgt = self.host("target")
@@ -702,13 +720,12 @@ class HypervProvider(ReplicationProvider):
         host = tgt
         step = "%s failover" % mode
         try:
-            data, now = host.run(step, scripts.FAILOVER_REPLICA, dict(payload, vms=entries, check=self.check_mode))
+            data, dummy = host.run(step, scripts.FAILOVER_REPLICA, dict(payload, vms=entries, check=self.check_mode))
         except VmdrError as exc:
             for entry in entries:
                 batch.fail(entry["label"], VmdrError(exc.message, vm=entry["label"], site=host.name, step=step,
                                                      hint=exc.hint))
             return batch
-        host_now = parse_time(now)
         waiting = {}
         for label, got in self._collect(batch, refs, host, step, data).items():
             item = batch[label]
@@ -719,14 +736,7 @@ class HypervProvider(ReplicationProvider):
             item.details["recovered_vm"] = {"name": vm.get("name"), "id": vm.get("id"),
                                             "power_state": vm.get("power_state")}
             item.details["networks"] = [{"index": n["index"], "network": n.get("switch")} for n in got.get("nics") or []]
-            point = got.get("point")
-            if point:
-                item.details["recovery_point"] = {"id": point.get("id"), "time": point.get("time")}
-                stamp = parse_time(point.get("time"))
-                if stamp and host_now and mode == "unplanned":
-                    item.details["achieved_rpo_seconds"] = max(0, int((host_now - stamp).total_seconds()))
-                elif mode == "planned":
-                    item.details["achieved_rpo_seconds"] = 0
+            point_details(item, got.get("point"), mode)
             if label in reip_raw:
                 item.details["reip"] = reip_raw[label]
             if settings.get("power_on", True) and settings.get("wait_ready", True) and item.changed and \
@@ -787,8 +797,7 @@ class HypervProvider(ReplicationProvider):
             item.after = {"test_vm": after}
             item.details["test_vm"] = label + TEST_SUFFIX
             item.details["networks"] = [{"index": n["index"], "network": n.get("switch")} for n in got.get("nics") or []]
-            if got.get("point"):
-                item.details["recovery_point"] = {"id": got["point"].get("id"), "time": got["point"].get("time")}
+            point_details(item, got.get("point"), "test")
             if label in reip_raw:
                 item.details["reip"] = reip_raw[label]
             if item.changed and settings.get("power_on", True) and settings.get("wait_ready", True) and \
@@ -830,4 +839,26 @@ class HypervProvider(ReplicationProvider):
             item.changed = item.changed or bool(data.get("changed"))
             item.before = data.get("before")
             item.after = data.get("after")
+        return batch
+
+    def _cancel(self, batch, refs, settings):
+        """Stop-VMFailover: the replica (failed over, not committed) is turned off and replicates again; a primary
+        left prepared by an interrupted planned failover replicates again and is started (power_on)."""
+        results, dummy = self._run_each(batch, refs, "target", "cancel failover", scripts.CANCEL_REPLICA, {})
+        for label, data in results.items():
+            item = batch[label]
+            item.changed = bool(data.get("changed"))
+            item.before = data.get("before")
+            item.after = data.get("after") if not self.check_mode else \
+                dict(data.get("before") or {}, state="Replicating", power_state="Off") if item.changed else data.get("before")
+        entries = self._entries(batch, refs)
+        if not entries or self.host("source", required=False) is None:
+            return batch
+        data, dummy = self.optional_run("source", "cancel prepared failover", scripts.CANCEL_PRIMARY,
+                                        {"vms": entries, "check": self.check_mode,
+                                         "power_on": bool(settings.get("power_on", True))})
+        if data is not None:
+            for label, got in self._collect(batch, refs, self.host("source"), "cancel prepared failover",
+                                            data).items():
+                batch[label].changed = batch[label].changed or bool(got.get("changed"))
         return batch

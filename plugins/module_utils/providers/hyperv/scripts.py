@@ -94,8 +94,16 @@ function Find-VmdrRecoverySnapshot($vm, $point) {
     return $null
 }
 function ConvertTo-VmdrPoint($snap, $repl) {
-    if ($snap) { return [ordered]@{ id = "$($snap.Id)"; name = $snap.Name; time = (ConvertTo-VmdrTime $snap.CreationTime) } }
-    return [ordered]@{ id = 'latest'; name = $null; time = (ConvertTo-VmdrTime $repl.LastReplicationTime) }
+    # 'at': host time when the failover used the point (achieved RPO = at - time)
+    $at = ConvertTo-VmdrTime (Get-Date)
+    if ($snap) { return [ordered]@{ id = "$($snap.Id)"; name = $snap.Name; time = (ConvertTo-VmdrTime $snap.CreationTime); at = $at } }
+    # the latest point is the newest applied log, not a snapshot: name it by its time
+    $applied = $repl.LastAppliedLogTime
+    if ($null -eq $applied) { $applied = $repl.LastReplicationTime }
+    if ($null -eq $applied) { return $null }
+    $stamp = ([datetime]$applied).ToUniversalTime()
+    return [ordered]@{ id = ('latest-' + $stamp.ToString("yyyyMMdd'T'HHmmss'Z'")); name = 'Latest recovery point'
+        time = (ConvertTo-VmdrTime $stamp); at = $at }
 }
 function Set-VmdrFailoverIp($vm, $plan, [bool]$check) {
     $changed = $false
@@ -591,5 +599,53 @@ POWER = r"""
 $data = Invoke-VmdrEach $in.vms {
     param($ref)
     ConvertTo-VmdrVM (Get-VmdrVM $ref)
+}
+"""
+
+# cancel a failover that is not committed, on the replica: Stop-VMFailover turns the replica off and reverts it
+CANCEL_REPLICA = r"""
+$data = Invoke-VmdrEach $in.vms {
+    param($ref)
+    $vm = Get-VmdrVM $ref
+    $repl = Get-VMReplication -VM $vm
+    $mode = "$($repl.ReplicationMode)"
+    $state = "$($repl.ReplicationState)"
+    $before = [ordered]@{ mode = $mode; state = $state; power_state = $vm.State.ToString() }
+    $changed = $false
+    if ($mode -eq 'Replica' -and $state -in @('FailedOverWaitingCompletion', 'RecoveryInProgress')) {
+        $test = Get-VmdrVM $ref ' - Test'
+        $script:VmdrStep = 'cancel failover'
+        if ($test) {
+            Stop-VmdrStep 'VmdrTestVMExists' 'a test failover of this VM exists; Stop-VMFailover would remove it instead of cancelling' 'InvalidOperation'
+        }
+        $changed = $true
+        if (-not $in.check) { Stop-VMFailover -VM $vm -Confirm:$false }
+    } elseif ($mode -eq 'Replica' -and $state -eq 'FailedOver') {
+        $script:VmdrStep = 'cancel failover'
+        Stop-VmdrStep 'VmdrCommitted' 'the failover is committed (Complete-VMFailover) and cannot be cancelled; use mode=reverse to replicate back' 'InvalidOperation'
+    }
+    $r = Get-VMReplication -VM $vm
+    [ordered]@{ changed = $changed; before = $before
+        after = [ordered]@{ mode = "$($r.ReplicationMode)"; state = "$($r.ReplicationState)"; power_state = (Get-VM -Id $vm.Id).State.ToString() } }
+}
+"""
+
+# cancel on the primary: a VM prepared for a planned failover replicates again and, with power_on, runs again
+CANCEL_PRIMARY = r"""
+$data = Invoke-VmdrEach $in.vms {
+    param($ref)
+    $vm = Get-VmdrVM $ref
+    $repl = Get-VmdrReplication $vm
+    $changed = $false
+    if ("$($repl.ReplicationMode)" -eq 'Primary' -and "$($repl.ReplicationState)" -eq 'PreparedForFailover') {
+        $script:VmdrStep = 'cancel prepared failover'
+        $changed = $true
+        if (-not $in.check) { Stop-VMFailover -VM $vm -Confirm:$false }
+        if ($in.power_on -and $vm.State.ToString() -ne 'Running') {
+            $script:VmdrStep = 'start primary'
+            if (-not $in.check) { Start-VM -VM $vm }
+        }
+    }
+    [ordered]@{ changed = $changed; state = "$((Get-VmdrReplication $vm).ReplicationState)" }
 }
 """
