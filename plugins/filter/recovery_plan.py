@@ -1,14 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to vmdr.replication
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters over a recovery plan: its structural problems, and its start order."""
+"""Filters over a recovery plan: its structural problems, its start order, and its batches per provider."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmdr.replication.plugins.module_utils.plan import ordering
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import ordering, site_pairs
 
 
 def plan_problems(plan):
@@ -20,6 +20,13 @@ def recovery_waves(plan):
         return ordering.recovery_waves(plan)
     except ValueError as exc:
         raise AnsibleFilterError("the recovery plan cannot be ordered: %s" % exc)
+
+
+def plan_batches(plan, vms=None):
+    try:
+        return site_pairs.batches(plan, vms)
+    except ValueError as exc:
+        raise AnsibleFilterError("the recovery plan cannot be split by provider: %s" % exc)
 
 
 CONNECTION_KEYS = ("hostname", "address", "port", "username", "datacenter", "ca_path", "validate_certs", "transport",
@@ -44,5 +51,6 @@ def swap_item(item):
 
 class FilterModule(object):
     def filters(self):
-        return {"plan_problems": plan_problems, "recovery_waves": recovery_waves, "site_connection": site_connection,
+        return {"plan_problems": plan_problems, "recovery_waves": recovery_waves,
+                "plan_batches": plan_batches, "site_connection": site_connection,
                 "swap_item": swap_item}

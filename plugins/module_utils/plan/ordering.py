@@ -11,6 +11,8 @@ on is in an earlier wave (and, in the runbook, has passed its readiness checks).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import site_pairs
+
 PRIORITIES = (1, 2, 3, 4, 5)
 
 
@@ -69,6 +71,7 @@ def plan_problems(plan):
                 % (key, plan.get(key), ", ".join(sorted(sites)) or "none"))
     if plan.get("protected_site") and plan.get("protected_site") == plan.get("recovery_site"):
         add("sites", None, "protected_site and recovery_site are the same site")
+    problems.extend(site_pairs.pair_problems(plan))
     vms = _vms(plan)
     if not vms:
         add("vms", None, "the plan has no VMs")
