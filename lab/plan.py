@@ -84,6 +84,8 @@ def build_hyperv(state):
         "recovery_site": "hv-site-b",
         "sites": sites,
         "policy": {"rpo": 5, "recovery_points": 3, "quiesce": False},
+        # hv-a1 must also accept replication from hv-b1 for the reverse of a planned failover
+        "configure_replica_server": ["source"],
         "network_map": {"live": dict(LIVE_NETS), "test": "dr-test"},
         "reip": {
             "live": {"rules": [
@@ -118,7 +120,8 @@ def build_mixed(state):
     plan["sites"] = dict(vsphere["sites"], **hyperv["sites"])
     plan["site_pairs"] = {"hyperv": {"protected_site": hyperv["protected_site"],
                                      "recovery_site": hyperv["recovery_site"],
-                                     "policy": hyperv["policy"], "placement": {}, "reip": hyperv["reip"]}}
+                                     "policy": hyperv["policy"], "placement": {}, "reip": hyperv["reip"],
+                                     "configure_replica_server": hyperv["configure_replica_server"]}}
     names = ("app-db-01", "app-web-01")
     vms = [vm for vm in vsphere["vms"] if vm["name"] in names]
     for vm in vms:

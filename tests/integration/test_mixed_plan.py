@@ -1,0 +1,182 @@
+"""Every runbook playbook on one plan that mixes vSphere and Hyper-V VMs (lab/run/plan-mixed.yml).
+
+The lab's mixed plan puts a vSphere and a Hyper-V VM in priority group 1, and in group 3 a Hyper-V VM that
+depends on both of them next to a vSphere VM, so each wave calls the modules once per provider.
+"""
+import base64
+import json
+import os
+import re
+
+import pytest
+import yaml
+
+from lab.hyperv.launch import start_site
+from tests.integration import vcenter
+from tests.integration.hyperv.hv_session import A, B, HvLab
+from tests.integration.lab_session import Lab
+
+VSPHERE = ["app-db-01", "app-web-01"]
+HYPERV = ["hv-db-01", "hv-web-01"]
+HOME = {"app-db-01": ("10.10.2.21", "prod-db"), "app-web-01": ("10.10.1.11", "prod-web"),
+        "hv-db-01": ("10.10.2.41", "prod-db"), "hv-web-01": ("10.10.1.41", "prod-web")}
+RECOVERED = {"app-db-01": ("10.20.2.21", "dr-db"), "app-web-01": ("10.20.1.11", "dr-web"),
+             "hv-db-01": ("10.20.2.41", "dr-db"), "hv-web-01": ("10.20.1.41", "dr-web")}
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    """A private lab (both vSphere sites and the Hyper-V hosts): these tests move the lab's app and hv VMs."""
+    lab = Lab.start(str(tmp_path_factory.mktemp("mixed-lab")))
+    lab.plan_file = os.path.join(lab.run_dir, "plan-mixed.yml")
+    lab.hv = HvLab(lab.run_dir, start_site(lab.run_dir), lab.state["ca_file"])
+    lab.a, lab.b = lab.connect("site-a"), lab.connect("site-b")
+    yield lab
+    lab.stop()
+
+
+def run(lab, playbook, *extra):
+    proc = lab.playbook(playbook, *extra)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    return proc
+
+
+def hv_state(lab, host, vm):
+    """State, switch, reported addresses and replication mode of a Hyper-V VM (the name travels as base64)."""
+    b64 = base64.b64encode(vm.encode("utf-8")).decode("ascii")
+    return lab.hv.ps(host, "$n = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('%s'))\n"
+                           "$vm = @(Get-VM | Where-Object { $_.Name -eq $n })[0]\n"
+                           "$a = @(Get-VMNetworkAdapter -VM $vm)[0]\n"
+                           "$r = Get-VMReplication -VM $vm\n"
+                           "ConvertTo-Json -Compress -InputObject @{ state = $vm.State.ToString(); "
+                           "switch = $a.SwitchName; ips = @($a.IPAddresses); failover_ip = ("
+                           "Get-VMNetworkAdapterFailoverConfiguration -VM $vm -VMNetworkAdapterName $a.Name"
+                           ").IPv4Address; mode = $r.ReplicationMode.ToString() }" % b64)
+
+
+def hv_stop(lab, host, vm):
+    b64 = base64.b64encode(vm.encode("utf-8")).decode("ascii")
+    lab.hv.ps(host, "$n = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('%s'))\n"
+                    "Get-VM | Where-Object { $_.Name -eq $n } | Stop-VM -TurnOff -Force" % b64)
+
+
+def replications(lab):
+    """replica_info rows of every VM of the plan, from both providers, by name."""
+    rows = lab.module("replica_info", {"vms": VSPHERE})["replications"]
+    rows += lab.hv.module("replica_info", {"vms": HYPERV})["replications"]
+    return dict((row["name"], row) for row in rows)
+
+
+def assert_home(lab):
+    """Every VM runs at its protected site on its production network and address, and replicates healthily."""
+    for name in VSPHERE:
+        home = vcenter.one(lab.a, name)
+        assert home["runtime.powerState"] == "poweredOn", name
+        assert (home["guest.ipAddress"], vcenter.network_names(home)) == (HOME[name][0], [HOME[name][1]]), name
+        assert vcenter.record(home)["role"] == "source"
+        assert vcenter.one(lab.b, name)["runtime.powerState"] == "poweredOff"
+    for name in HYPERV:
+        home, replica = hv_state(lab, A, name), hv_state(lab, B, name)
+        assert (home["state"], home["switch"], home["mode"]) == ("Running", HOME[name][1], "Primary"), home
+        assert HOME[name][0] in home["ips"], home
+        assert (replica["state"], replica["mode"]) == ("Off", "Replica"), replica
+    rows = replications(lab)
+    assert dict((n, r["health"]) for n, r in rows.items()) == dict((n, "ok") for n in VSPHERE + HYPERV), rows
+
+
+def test_drill_on_the_mixed_plan_leaves_nothing_behind(mixed, tmp_path):
+    lab = mixed
+    reports = tmp_path / "reports"
+    proc = run(lab, "drill.yml", "-e", "vmdr_report_dir=%s" % reports)
+    # each wave holds VMs of both providers and calls the failover module once per provider
+    assert re.search(r"=> \(item=vsphere site-b: app-db-01\)\n.*=> \(item=hyperv hv-site-b: hv-db-01\)", proc.stdout)
+    [run_id] = os.listdir(reports)
+    result = json.loads((reports / run_id / "result.json").read_text())
+    assert result["result"] == "passed"
+    by_name = dict((vm["name"], vm) for vm in result["vms"])
+    assert sorted(by_name) == sorted(VSPHERE + HYPERV)
+    assert [by_name[n]["priority"] for n in ("app-db-01", "hv-db-01", "app-web-01", "hv-web-01")] == [1, 1, 3, 3]
+    for vm in result["vms"]:
+        assert vm["failed"] is False and vm["recovery_point"]["id"], vm
+        assert set(n["network"] for n in vm["networks"]) == {"dr-test"}, vm
+        assert all(p["target_ip"].startswith("10.99.") for p in vm["reip"]), vm
+    assert sorted(result["cleanup"]["removed"]) == ["app-db-01-test", "app-web-01-test",
+                                                    "hv-db-01 - Test", "hv-web-01 - Test"]
+    assert not [n for n in vcenter.vms(lab.b) if n.endswith("-test")]
+    assert not [n for n in lab.hv.vms(B) if n.endswith(" - Test")]
+    for name in VSPHERE:
+        assert vcenter.one(lab.b, name)["runtime.powerState"] == "poweredOff"
+    for name in HYPERV:
+        assert hv_state(lab, B, name)["state"] == "Off"
+    for secret in yaml.safe_load(open(lab.secrets_file))["vmdr_site_passwords"].values():
+        assert secret not in proc.stdout
+
+
+def test_planned_failover_and_failback_round_trip_of_the_mixed_plan(mixed):
+    lab = mixed
+    run(lab, "enable_replication.yml")
+    preflight = run(lab, "preflight.yml")
+    assert "Preflight passed: 4 VMs, no problem found" in preflight.stdout
+
+    planned = run(lab, "planned_failover.yml")
+    assert "Priority 1 wave 1" in planned.stdout and "Priority 3 wave 1" in planned.stdout
+    for name in VSPHERE:
+        assert vcenter.one(lab.a, name)["runtime.powerState"] == "poweredOff"
+        recovered = vcenter.one(lab.b, name)
+        assert recovered["runtime.powerState"] == "poweredOn"
+        assert (recovered["guest.ipAddress"], vcenter.network_names(recovered)) == (RECOVERED[name][0],
+                                                                                    [RECOVERED[name][1]])
+    for name in HYPERV:
+        assert hv_state(lab, A, name)["state"] == "Off"
+        recovered = hv_state(lab, B, name)
+        assert (recovered["state"], recovered["switch"], recovered["mode"]) == ("Running", RECOVERED[name][1],
+                                                                                "Primary"), recovered
+        assert recovered["failover_ip"] == RECOVERED[name][0], recovered
+
+    run(lab, "failback.yml")
+    assert_home(lab)
+    # the plan's replication settings are written back once, and every VM stays home
+    run(lab, "enable_replication.yml")
+    assert_home(lab)
+
+
+def test_unplanned_failover_of_the_mixed_plan_from_chosen_recovery_points(mixed):
+    lab = mixed
+    run(lab, "enable_replication.yml")
+    for _round in range(2):
+        assert not lab.module("replica_sync", {"vms": VSPHERE, "force": True})["failed"]
+    lab.hv.advance(3 * 3600)
+    rows = replications(lab)
+    chosen = {}
+    for name, row in rows.items():
+        points = row["recovery_points"]
+        assert len(points) >= 3, row
+        chosen[name] = points[1]
+
+    refused = lab.playbook("unplanned_failover.yml")
+    assert refused.returncode != 0 and "failover_confirm_unplanned" in refused.stdout
+    # the protected sites are lost
+    for name in VSPHERE:
+        assert vcenter.wait_task(vcenter.one(lab.a, name)["obj"].PowerOffVM_Task()) == "success"
+    for name in HYPERV:
+        hv_stop(lab, A, name)
+
+    points = json.dumps({"vmdr_recovery_points": dict((n, p["id"]) for n, p in chosen.items())})
+    proc = run(lab, "unplanned_failover.yml", "-e", "vmdr_confirm_unplanned=true", "-e", points)
+    for name, point in chosen.items():
+        assert "%s: ready, recovery point %s " % (name, point["id"]) in proc.stdout, (name, proc.stdout[-4000:])
+    for name in VSPHERE:
+        recovered = vcenter.one(lab.b, name)
+        assert recovered["runtime.powerState"] == "poweredOn"
+        assert vcenter.record(recovered)["failover"]["generation"] == chosen[name]["id"]
+        assert vcenter.record(vcenter.one(lab.a, name))["role"] == "failed_over"
+    for name in HYPERV:
+        recovered = hv_state(lab, B, name)
+        assert (recovered["state"], recovered["switch"]) == ("Running", RECOVERED[name][1]), recovered
+    # a rerun changes nothing
+    again = run(lab, "unplanned_failover.yml", "-e", "vmdr_confirm_unplanned=true", "-e", points)
+    assert re.search(r"localhost\s+: ok=\d+\s+changed=0 ", again.stdout), again.stdout[-2000:]
+
+    # and the plan comes home again
+    run(lab, "failback.yml")
+    assert_home(lab)
