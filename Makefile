@@ -4,15 +4,16 @@ ROOT := $(abspath .)
 VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 RUN_DIR := $(ROOT)/lab/run
-APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev rsync python3-venv shellcheck
+APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev rsync python3-venv shellcheck chromium
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv collection lab-up lab-down lab-status drill test units lab-tests integration molecule sanity bench clean
+.PHONY: help deps venv collection lab-up lab-down lab-status drill report test units lab-tests integration molecule sanity bench clean
 
 help:
 	@echo "make drill      set up, start the lab, run a DR drill, print the report path"
 	@echo "make test       unit, lab conformance, integration and sanity tests"
+	@echo "make report REPORT=reports/<run>/report.json [COMPARE=...]   render a run's evidence again, RTO trend"
 	@echo "make lab-up / lab-down / lab-status / bench / sanity"
 
 deps: .build/apt.stamp
@@ -53,8 +54,14 @@ drill: lab-up
 	@for plan in plan.yml plan-hyperv.yml; do \
 	  ansible-playbook playbooks/drill.yml -i $(RUN_DIR)/inventory.yml -e @$(RUN_DIR)/secrets.yml \
 	    -e vmdr_plan_file=$(RUN_DIR)/$$plan -e vmdr_report_dir=$(ROOT)/reports || exit 1; \
-	  echo "Drill report ($$plan): $$(ls -td $(ROOT)/reports/*/ | head -1)result.json"; \
+	  echo "Drill evidence ($$plan): $$(ls -td $(ROOT)/reports/*/ | head -1)report.html (report.json, junit.xml)"; \
 	done
+
+# make report REPORT=reports/<run>/report.json [COMPARE="reports/<older>/report.json ..."] [DEST=folder]
+report: venv collection
+	@test -n "$(REPORT)" || { echo "usage: make report REPORT=reports/<run>/report.json [COMPARE=\"older/report.json ...\"]"; exit 2; }
+	ansible-playbook playbooks/report.yml -e vmdr_report=$(abspath $(REPORT)) \
+	  -e '{"vmdr_compare": [$(foreach f,$(COMPARE),"$(abspath $(f))",)""]}' $(if $(DEST),-e vmdr_report_dest=$(abspath $(DEST)))
 
 test: deps venv collection units lab-tests integration molecule sanity
 

@@ -9,6 +9,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
+RUNBOOKS = ("drill.yml", "preflight.yml", "enable_replication.yml", "test_failover.yml", "cleanup_test_failover.yml",
+            "planned_failover.yml", "unplanned_failover.yml", "failback.yml")
 
 
 class Lab(object):
@@ -55,11 +57,18 @@ class Lab(object):
         return run_module(name, args, self.env(source, target), check=check, diff=diff)
 
     def playbook(self, playbook, *extra, **kw):
+        """Runs a runbook of the collection; also checks the evidence it must leave (three valid files, no secret)."""
         cmd = [os.path.join(BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", playbook),
                "-e", "vmdr_plan_file=%s" % self.plan_file, "-e", "@%s" % self.secrets_file] + list(extra)
         env = self.env()
+        env["VMDR_REPORT_DIR"] = os.path.join(self.run_dir, "reports")
         env.update(kw.get("env", {}))
-        return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800, check=False)
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800, check=False)
+        if playbook in RUNBOOKS and "--syntax-check" not in extra:
+            from tests.integration import evidence_check
+            proc.evidence = evidence_check.check_run_folder(evidence_check.run_folder(proc.stdout),
+                                                            evidence_check.lab_secrets(self.run_dir))
+        return proc
 
     def connect(self, name):
         from pyVim.connect import SmartConnect
