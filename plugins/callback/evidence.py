@@ -21,7 +21,9 @@ description:
     keys C(runbook), C(mode), C(run_id), C(plan_file) and C(report_dir)); plays that do not set it are ignored.
   - Writes C(report.json) (schema in docs/evidence.md), C(junit.xml) (one test case per VM, failing when the
     VM failed or missed its RTO or RPO target) and a self-contained C(report.html) into
-    C(<report_dir>/<run_id>/), after every step, so a run that is killed still leaves its evidence.
+    C(<report_dir>/<run_id>/) when the run starts and when it ends. In between it appends every event to
+    C(events.jsonl) in the same folder, so a run that is killed still leaves its evidence;
+    M(vmdr.replication.run_report) rebuilds the three files from it.
   - The playbooks of this collection load it on their own (from C(playbooks/callback_plugins)). To use it with
     your own playbooks (or from AWX, where a project playbook imports them), enable it in C(ansible.cfg) with
     C(callbacks_enabled = vmdr.replication.evidence) under C([defaults]).
@@ -53,7 +55,7 @@ import time
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 
-from ansible_collections.vmdr.replication.plugins.module_utils.evidence.recorder import RunRecorder
+from ansible_collections.vmdr.replication.plugins.module_utils.evidence.journal import JournalRecorder
 from ansible_collections.vmdr.replication.plugins.module_utils.evidence import writer
 
 try:
@@ -192,17 +194,17 @@ class CallbackModule(CallbackBase):
         if awx["job_id"] is None and os.environ.get("JOB_ID"):
             awx["job_id"] = os.environ["JOB_ID"]
         identity["awx"] = awx if any(v is not None for v in awx.values()) else None
-        self._recorder = RunRecorder(context, plan=plan if isinstance(plan, dict) else {}, identity=identity,
-                                     started=self._started)
+        self._recorder = JournalRecorder(self._folder, self._secrets, context,
+                                         plan if isinstance(plan, dict) else {}, identity, self._started)
         self._save()
 
     def _save(self):
-        if self._recorder is None:
-            return
+        report = self._recorder.build()
         try:
-            writer.write(self._folder, self._recorder.build(), secrets=self._secrets)
+            writer.write(self._folder, report, secrets=self._secrets)
         except Exception as exc:
             self._display.warning("vmdr evidence: could not write the report to %s: %s" % (self._folder, exc))
+        return report
 
     # ------------------------------------------------------------ task results
 
@@ -239,7 +241,6 @@ class CallbackModule(CallbackBase):
             started = self._task_started.get(result._task._uuid, now)
             self._task_started[result._task._uuid] = now
             self._module_result(result, _plain(result._result), started, now, failed)
-            self._save()
         else:
             self._readiness_item(result)
 
@@ -253,7 +254,7 @@ class CallbackModule(CallbackBase):
                  "passed": item.get("passed", not item.get("failed")),
                  "elapsed_seconds": item.get("elapsed_seconds", item.get("elapsed")),
                  "message": item.get("message") or item.get("msg") or ""}
-        self._recorder.readiness(_task_name(result), time.time(), entry)
+        self._recorder.readiness(task=_task_name(result), at=time.time(), item=entry)
 
     def _finished(self, result, failed, ignore_errors=False):
         now = time.time()
@@ -274,19 +275,17 @@ class CallbackModule(CallbackBase):
             calls = res["results"] if isinstance(res.get("results"), list) else [res]
             if failed and not ignore_errors and not any(isinstance(c, dict) and c.get("vms") for c in calls):
                 messages = [str(c.get("msg")) for c in calls if isinstance(c, dict) and c.get("failed")]
-                self._recorder.task_failed(name, now, "; ".join(messages) or str(res.get("msg") or "failed"))
-            self._save()
+                self._recorder.task_failed(task=name, at=now,
+                                           message="; ".join(messages) or str(res.get("msg") or "failed"))
         elif READINESS_TAG in (task.tags or []):
             if "results" not in res:  # a looped task reported its checks item by item
                 res = _plain(res)
                 for item in res.get("checks") or [res]:
-                    self._recorder.readiness(name, now, item)
+                    self._recorder.readiness(task=name, at=now, item=item)
             if failed and not ignore_errors:
-                self._recorder.task_failed(name, now, str(res.get("msg") or "readiness check failed"))
-            self._save()
+                self._recorder.task_failed(task=name, at=now, message=str(res.get("msg") or "readiness check failed"))
         elif failed and not ignore_errors:
-            self._recorder.task_failed(name, now, str(_plain(res).get("msg") or "failed"))
-            self._save()
+            self._recorder.task_failed(task=name, at=now, message=str(_plain(res).get("msg") or "failed"))
 
     def _module_result(self, result, res, started, now, failed):
         task = result._task
@@ -294,13 +293,14 @@ class CallbackModule(CallbackBase):
         mode = ((res.get("invocation") or {}).get("module_args") or {}).get("mode")
         status = "failed" if failed else ("changed" if res.get("changed") else "ok")
         vms = res.get("vms") if isinstance(res.get("vms"), list) else []
-        self._recorder.module_step(_task_name(result), action[len(COLLECTION):], mode, started, now, status, vms,
+        self._recorder.module_step(task=_task_name(result), module=action[len(COLLECTION):], mode=mode,
+                                   started=started, finished=now, status=status, vm_results=vms,
                                    message=res.get("msg") if failed else None)
 
     def v2_playbook_on_stats(self, stats):
         if self._recorder is None:
             return
-        self._recorder.finish(time.time())
-        self._save()
-        self._display.display("Run evidence (%s): %s" % (self._recorder.build()["run"]["result"],
+        self._recorder.finish(at=time.time())
+        report = self._save()
+        self._display.display("Run evidence (%s): %s" % (report["run"]["result"],
                                                          os.path.join(self._folder, "report.html")))

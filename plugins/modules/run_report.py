@@ -16,9 +16,9 @@ description:
   - Reads a C(report.json) written by the P(vmdr.replication.evidence#callback) callback, checks it against
     its schema, and writes C(report.json), C(junit.xml) and C(report.html) again into O(dest) (for example
     after an upgrade of the collection changed the page, or to publish a copy).
-  - With O(compare_with), also writes C(trend.json) and C(trend.html) into O(dest): the worst RTO and RPO of
-    every run, oldest first, the RTO of each VM in each run, and whether the latest run got faster or slower.
-  - Runs on the controller; it contacts no site.
+  - With O(compare_with), also writes C(trend.json) and C(trend.html) into O(dest), with the worst RTO and RPO of
+    every run (oldest first), the RTO of each VM in each run, and whether the latest run got faster or slower.
+  - Runs on the controller and contacts no site.
 attributes:
   check_mode:
     support: full
@@ -29,7 +29,9 @@ attributes:
 options:
   src:
     description:
-      - Path of the C(report.json) to render.
+      - The run to render. A C(report.json), the C(events.jsonl) journal of a run, or a run folder.
+      - When the C(report.json) of a run was written before the run ended (the run was killed), the report is
+        rebuilt from the run's C(events.jsonl), with the run marked C(interrupted) at its last event.
     type: path
     required: true
   dest:
@@ -98,15 +100,31 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmdr.replication.plugins.module_utils.evidence import schema, trend, writer
+from ansible_collections.vmdr.replication.plugins.module_utils.evidence import journal, schema, trend, writer
+
+
+def _read(path):
+    """The report of a run from its report.json, its journal, or its folder (journal when the report is stale)."""
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    events = os.path.join(folder, journal.FILE)
+    if path.endswith(".jsonl"):
+        return journal.replay(path).build()
+    report_path = os.path.join(path, "report.json") if os.path.isdir(path) else path
+    report = None
+    if os.path.exists(report_path) or not os.path.exists(events):
+        with open(report_path) as handle:
+            report = json.load(handle)
+    if (report is None or (report.get("run") or {}).get("status") == "running") and os.path.exists(events):
+        return journal.replay(events).build()
+    return report
 
 
 def _load(module, path):
     try:
-        with open(path) as handle:
-            report = json.load(handle)
-    except (OSError, ValueError) as exc:
-        module.fail_json(msg="Cannot read the run report %s: %s. Give the report.json of a run folder." % (path, exc))
+        report = _read(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        module.fail_json(msg="Cannot read the run report %s: %s. Give the report.json, events.jsonl or folder of a "
+                             "run." % (path, exc))
     problems = schema.problems(report)
     if problems:
         module.fail_json(msg="%s is not a vmdr.replication run report of schema version %s: %s" % (
@@ -136,7 +154,7 @@ def main():
                                               compare_with=dict(type="list", elements="path", default=[])),
                            supports_check_mode=True)
     src = module.params["src"]
-    dest = module.params["dest"] or os.path.dirname(os.path.abspath(src))
+    dest = module.params["dest"] or (src if os.path.isdir(src) else os.path.dirname(os.path.abspath(src)))
     report = _load(module, src)
     others = [_load(module, path) for path in module.params["compare_with"]]
     texts, comparison = _texts(report, others)

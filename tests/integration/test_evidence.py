@@ -161,7 +161,8 @@ def test_report_renders_again_and_compares_runs(lab, drill, tmp_path):
     cmd = [os.path.join(BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", "report.yml"),
            "-e", "vmdr_report=%s" % second, "-e", json.dumps({"vmdr_compare": [first]}), "-e", "vmdr_report_dest=%s" % dest]
     env = lab.env()
-    runs = [subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300) for _ in range(2)]
+    runs = [subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+            for _run in range(2)]
     assert runs[0].returncode == 0, runs[0].stdout[-3000:]
     assert "changed=1" in runs[0].stdout and "changed=0" in runs[1].stdout  # rendering again changes nothing
     with open(os.path.join(dest, "trend.json")) as handle:
@@ -173,3 +174,46 @@ def test_report_renders_again_and_compares_runs(lab, drill, tmp_path):
     ET.parse(os.path.join(dest, "junit.xml"))
     dom = render_in_chromium(os.path.join(dest, "trend.html"), os.path.join(ARTIFACTS, "trend.png"))
     assert len(dom.with_class("circle", "run-point")) == 2
+
+
+def test_a_killed_drill_leaves_evidence_that_renders_as_interrupted(lab, tmp_path):
+    import signal
+    import time
+    reports = str(tmp_path / "reports")
+    cmd = [os.path.join(BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", "drill.yml"),
+           "-e", "vmdr_plan_file=%s" % lab.plan_file, "-e", "@%s" % lab.secrets_file, "-e", "vmdr_report_dir=%s" % reports]
+    lab.lab_cli("delay", "60")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=lab.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    journal, deadline = None, time.time() + 600
+    try:
+        while time.time() < deadline and proc.poll() is None:
+            found = [os.path.join(reports, d, "events.jsonl") for d in (os.listdir(reports) if os.path.isdir(reports) else [])]
+            journal = found[0] if found else None
+            if journal and os.path.exists(journal) and '"module": "failover"' in open(journal).read():
+                os.killpg(proc.pid, signal.SIGKILL)  # killed right after the first priority group came up
+                break
+            time.sleep(0.2)
+    finally:
+        lab.lab_cli("delay", "0")
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the drill ended before it could be killed"
+    folder = os.path.dirname(journal)
+    run_id = os.path.basename(folder)
+    with open(os.path.join(folder, "report.json")) as handle:
+        assert json.load(handle)["run"]["status"] == "running"  # written at the start, never finished
+    rendered = subprocess.run([os.path.join(BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", "report.yml"),
+                               "-e", "vmdr_report=%s" % folder], cwd=ROOT, env=lab.env(), capture_output=True,
+                              text=True, timeout=300, check=False)
+    assert rendered.returncode == 0, rendered.stdout[-3000:]
+    report, junit, _html = evidence_check.check_run_folder(folder, evidence_check.lab_secrets(lab.run_dir))
+    assert report["run"]["status"] == "interrupted" and report["run"]["result"] in ("incomplete", "failed")
+    results = [v["result"] for v in report["vms"]]
+    assert "incomplete" in results and any(v["steps"] and v["steps"][-1]["step"] == "test failover"
+                                           for v in report["vms"])
+    assert junit.find("testsuite").get("skipped") == str(results.count("incomplete"))
+    # the killed drill left its test copies: its run id finds and removes exactly those
+    cleanup = lab.playbook("cleanup_test_failover.yml", "-e", "vmdr_run_id=%s" % run_id)
+    assert cleanup.returncode == 0, cleanup.stdout[-3000:]
+    removed = [name for v in cleanup.evidence[0]["vms"] for name in v["details"].get("removed", [])]
+    assert removed and all(name.endswith("-test") for name in removed)

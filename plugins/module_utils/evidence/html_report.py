@@ -71,8 +71,8 @@ def _summary(report):
                if git.get("commit") else "", sites or "-"),
            '<div class="cards">',
            '<div class="card" id="vm-counts"><div class="k">VMs passed / total</div><div class="v">%d / %d</div>'
-           '<div class="k">%d failed, %d incomplete</div></div>' % (summary["passed"], summary["vms"],
-                                                                     summary["failed"], summary["incomplete"]),
+           '<div class="k">%d failed, %d incomplete</div></div>'
+           % (summary["passed"], summary["vms"], summary["failed"], summary["incomplete"]),
            _target_card("RTO", summary["rto"], "rto"),
            _target_card("RPO", summary["rpo"], "rpo"),
            '<div class="card" id="duration"><div class="k">Run duration</div><div class="v">%s</div></div>'
@@ -142,8 +142,8 @@ def _timeline(report):
     elif target is not None:
         tx = LABEL_W + float(target) * scale
         parts.append('<line class="rto-target" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#c62828" '
-                     'stroke-dasharray="5,4"><title>RTO target %s s</title></line>' % (tx, AXIS_H - 6, tx, height,
-                                                                                         escape(str(target))))
+                     'stroke-dasharray="5,4"><title>RTO target %s s</title></line>'
+                     % (tx, AXIS_H - 6, tx, height, escape(str(target))))
     y = AXIS_H
     for group in groups:
         label = "Priority %s" % group["priority"] if group["priority"] is not None else "Not in the plan"

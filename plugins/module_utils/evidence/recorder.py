@@ -191,7 +191,7 @@ class RunRecorder(object):
             reasons.append("RPO target missed: %.1f s of changes lost, target %s s" % (track.achieved_rpo, rpo_target))
         if reasons:
             result = "failed"
-        elif self.status != "complete":
+        elif self.status != "complete" and (not track.recovered if judged else not track.steps):
             result = "incomplete"
         else:
             result = "passed"

@@ -102,8 +102,8 @@ SCHEMA = {
         },
         "groups": {"type": "array", "items": {
             "type": "object", "required": ["priority", "vms", "started", "ready_at", "result"],
-            "properties": {"priority": {"type": ["integer", "null"]}, "vms": {"type": "array",
-                                                                            "items": {"type": "string"}},
+            "properties": {"priority": {"type": ["integer", "null"]},
+                           "vms": {"type": "array", "items": {"type": "string"}},
                            "started": _TIME, "ready_at": _TIME, "result": _RESULT}}},
         "steps": {"type": "array", "items": _STEP},
         "errors": {"type": "array", "items": {

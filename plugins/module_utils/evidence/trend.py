@@ -82,8 +82,8 @@ def _chart(runs):
     if targets:
         _x, ty = xy(0, min(targets))
         parts.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#c62828" stroke-dasharray="5,4"/>'
-                     '<text x="%d" y="%.1f">RTO target %s s</text>' % (pad, width - pad, ty, ty, pad + 4, ty - 4,
-                                                                        escape(str(min(targets)))))
+                     '<text x="%d" y="%.1f">RTO target %s s</text>'
+                     % (pad, width - pad, ty, ty, pad + 4, ty - 4, escape(str(min(targets)))))
     line = " ".join("%.1f,%.1f" % xy(i, v) for i, v in points)
     parts.append('<polyline fill="none" stroke="#4c78a8" stroke-width="2" points="%s"/>' % line)
     for i, v in points:

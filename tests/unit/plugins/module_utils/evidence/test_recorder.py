@@ -11,8 +11,9 @@ PLAN = {"plan": {"name": "shop"}, "protected_site": "a", "recovery_site": "b",
         "vms": [{"name": "db", "priority": 1}, {"name": "web", "priority": 2, "depends_on": ["db"], "rto_seconds": 30}]}
 
 
-def recorder(runbook="drill", plan=PLAN):
-    return RunRecorder({"runbook": runbook, "mode": "test", "run_id": "r1", "plan_file": "/p.yml"}, plan=plan,
+def recorder(runbook="drill", plan=None):
+    return RunRecorder({"runbook": runbook, "mode": "test", "run_id": "r1", "plan_file": "/p.yml"},
+                       plan=PLAN if plan is None else plan,
                        identity={"user": "ops", "controller": "ctl", "plan_sha256": "0" * 64}, started=T0)
 
 
