@@ -16,6 +16,15 @@ description:
   - Reads the replication records of every VM at the source and/or target site with one bulk property read
     per site (Hyper-V, one WinRM command per host), and joins them per replication pair.
   - Works with only the target site (after losing the source site) or only the source site.
+options:
+  recovery_site:
+    description:
+      - Also report, in RV(recovery_site), what the target site has room for and which addresses its running VMs
+        use, next to the CPU, memory and storage the source VMs of O(vms) need (the preflight compares them).
+      - With it, VMs of O(vms) (by name) that are not replicated are left out of RV(replications) instead of
+        failing the call. vSphere only.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - vmdr.replication.common
 attributes:
@@ -106,14 +115,55 @@ replications:
       description: The failover that promoted the replica, if any.
       type: dict
       sample: {"mode": "planned", "time": "2026-11-21T11:00:00Z", "generation": "20261121T105959Z"}
+recovery_site:
+  description: With O(recovery_site), the target site's room and the addresses in use there.
+  returned: when O(recovery_site) is true
+  type: dict
+  contains:
+    site:
+      description: Name of the target site.
+      type: str
+      sample: site-b
+    needs:
+      description:
+        - What the source VMs of O(vms) need, as C(vcpus), C(largest_vcpus), C(memory_mb) and C(storage_gb) (disk
+          capacity), with the C(vms) found; null without O(vms) or source site.
+      type: dict
+      sample: {"vms": ["app-db-01"], "vcpus": 2, "largest_vcpus": 2, "memory_mb": 1024, "storage_gb": 1.0}
+    capacity:
+      description:
+        - Connected hosts not in maintenance (C(hosts), C(cores), C(largest_host_cores), C(memory_mb),
+          C(memory_free_mb)), vCPUs of the running VMs (C(running_vcpus)), and C(datastores) with C(name) and
+          C(free_gb).
+      type: dict
+      sample: {"hosts": 3, "cores": 6, "largest_host_cores": 2, "running_vcpus": 2, "memory_mb": 12285,
+               "memory_free_mb": 8073, "datastores": [{"name": "LocalDS_0", "free_gb": 224.1}]}
+    addresses:
+      description: Guest addresses of the running VMs at the target site, other than the VMs of O(vms).
+      type: list
+      elements: dict
+      sample: [{"vm": "dr-dns-01", "ip": "10.20.0.53"}]
 '''
 
 from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
+
+
+def report(provider, refs, recovery_site):
+    if not recovery_site:
+        return {"changed": False, "replications": provider.info(refs)}
+    if not hasattr(provider, "recovery_site"):
+        raise InputError("recovery_site is not available with the %s provider yet" % provider.name,
+                         step="read recovery site", hint="Leave recovery_site false")
+    # a plan's check: VMs of vms that are not replicated are left out of replications, not an error
+    names = set(ref.name for ref in refs)
+    rows = [row for row in provider.info([]) if not refs or row.get("name") in names]
+    return {"changed": False, "replications": rows, "recovery_site": provider.recovery_site(refs)}
 
 
 def main():
-    vmdr = VmdrModule({})
-    vmdr.run(lambda provider, refs: {"changed": False, "replications": provider.info(refs)})
+    vmdr = VmdrModule({"recovery_site": dict(type="bool", default=False)})
+    vmdr.run(lambda provider, refs: report(provider, refs, vmdr.params["recovery_site"]))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@
 
 The plan's ``protected_site`` / ``recovery_site`` are the default pair; its provider is the provider
 of the protected site. ``site_pairs`` adds (or replaces) the pair of a provider, and may override the
-plan's ``policy``, ``placement``, ``network_map``, ``reip`` and ``configure_replica_server`` (Hyper-V) for the
-VMs of that provider. A VM
+plan's ``policy``, ``placement``, ``network_map``, ``reip``, ``capacity`` and ``configure_replica_server``
+(Hyper-V) for the VMs of that provider. A VM
 names its ``provider`` (default: the default pair's). The runbooks call every batch module once per
 batch: the VMs of one provider, with that provider's sites and settings.
 """
@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 PROVIDERS = ("vsphere", "hyperv")
-OVERRIDES = ("policy", "placement", "network_map", "reip", "configure_replica_server")
+OVERRIDES = ("policy", "placement", "network_map", "reip", "configure_replica_server", "capacity")
 
 
 def _sites(plan):

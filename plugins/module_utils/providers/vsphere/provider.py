@@ -12,7 +12,7 @@ from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_t
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.base import ReplicationProvider
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.inventory import SiteInventory
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import (
-    replication, networking, reip_apply, failover_test, failover_live)
+    replication, networking, reip_apply, failover_test, failover_live, capacity)
 
 DEFAULT_OPTIONS = {"max_concurrent_tasks": 16, "max_concurrent_transfers": 4, "timeout": 1800,
                    "transfer_timeout": 300, "connect_timeout": 60}
@@ -58,6 +58,9 @@ class VsphereProvider(ReplicationProvider):
 
     def info(self, refs):
         return replication.info(self, refs)
+
+    def recovery_site(self, refs):
+        return capacity.recovery_site(self, refs)
 
     def enable(self, refs, state, policy, placement, initial_replication, network_map, delete_replica):
         return replication.enable(self, refs, state, policy, placement, initial_replication, network_map,
