@@ -34,6 +34,11 @@ description:
     turned off and replicates again, and a source left prepared by an interrupted planned failover replicates
     again and is started (O(power_on)). A committed failover is refused; use V(reverse).
   - Every mode is safe to rerun, because it continues from the roles recorded on the VMs.
+  - With O(mode=test) on vSphere, a VM entry in O(vms) may carry C(wave), an integer (default 0), so that
+    one call starts several recovery waves with one session and one inventory read. Every VM of every wave
+    is validated first; then the waves start in ascending order, and a wave starts only when every VM of
+    the wave before it is ready. If a VM of a wave fails, the later waves are not started and their VMs
+    are reported failed.
 extends_documentation_fragment:
   - vmdr.replication.common
 attributes:
@@ -153,6 +158,17 @@ EXAMPLES = r'''
   register: drill
   delegate_to: localhost
 
+- name: Drill - priority groups 1 and 2 in one call, group 2 started once group 1 is ready
+  vmdr.replication.failover:
+    mode: test
+    vms:
+      - {name: app-db-01, wave: 1}
+      - {name: app-web-01, wave: 2}
+      - {name: app-web-02, wave: 2}
+    network_map:
+      test: dr-test
+  delegate_to: localhost
+
 - name: Drill - remove the test copies
   vmdr.replication.failover:
     mode: cleanup_test
@@ -254,6 +270,7 @@ vms:
 '''
 
 from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 
@@ -284,10 +301,11 @@ def main():
         run_id=dict(type="str"),
         commit=dict(type="bool", default=False),
     )
-    vmdr = VmdrModule(spec, vm_options=("recovery_point",))
+    vmdr = VmdrModule(spec, vm_options=("recovery_point", "wave"))
     params = vmdr.params
 
     def operation(provider, refs):
+        check_waves(refs, params["mode"], params["provider"])
         settings = dict((k, params[k]) for k in SETTINGS)
         reip = params["reip"]
         if reip and (reip.get("rules") or reip.get("overrides")):
@@ -299,6 +317,20 @@ def main():
         return provider.failover(refs, params["mode"], settings)
 
     vmdr.run(operation)
+
+
+def check_waves(refs, mode, provider):
+    """``wave`` is an integer >= 0, for test failover on vSphere; refused before anything changes."""
+    for ref in refs:
+        if "wave" not in ref.options:
+            continue
+        wave = ref.options["wave"]
+        if mode != "test" or provider != "vsphere":
+            raise InputError("the per-VM key wave applies to mode test on vSphere only", vm=ref.label,
+                             step="validate vms", hint="Remove wave, or call failover once per wave")
+        if isinstance(wave, bool) or not isinstance(wave, int) or wave < 0:
+            raise InputError("wave must be an integer of 0 or more, got %r" % (wave,), vm=ref.label,
+                             step="validate vms", hint="Give each VM entry an integer wave")
 
 
 if __name__ == "__main__":

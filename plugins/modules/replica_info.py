@@ -25,6 +25,14 @@ options:
         failing the call. vSphere only.
     type: bool
     default: false
+  summary:
+    description:
+      - Leave out the per-VM lists RV(replications[].recovery_points) and RV(replications[].test_vms), and report
+        RV(replications[].recovery_point_count) and RV(replications[].test_vm_count) instead. Every other key,
+        including RV(replications[].last_sync) and RV(replications[].rpo_compliant), stays. For RPO checks over
+        thousands of VMs, where the lists are most of the result that Ansible has to take in.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - vmdr.replication.common
 attributes:
@@ -89,10 +97,21 @@ replications:
       description: Time of the newest recovery point (UTC).
       type: str
       sample: "2026-11-21T10:15:00Z"
+    recovery_point_count:
+      description: Number of recovery points.
+      type: int
+      returned: when O(summary) is true
+      sample: 3
+    test_vm_count:
+      description: Number of test failover copies that exist now.
+      type: int
+      returned: when O(summary) is true
+      sample: 0
     recovery_points:
       description: Recovery points, newest first.
       type: list
       elements: dict
+      returned: when O(summary) is false
       sample: [{"id": "20261121T101500Z", "time": "2026-11-21T10:15:00Z", "quiesced": false}]
     rpo_seconds:
       description: The RPO in seconds.
@@ -110,6 +129,7 @@ replications:
       description: Test failover copies that exist now.
       type: list
       elements: dict
+      returned: when O(summary) is false
       sample: []
     failover:
       description: The failover that promoted the replica, if any.
@@ -149,21 +169,31 @@ from ansible_collections.vmdr.replication.plugins.module_utils.common.module_run
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 
 
-def report(provider, refs, recovery_site):
+def summarize(rows):
+    """The rows without their per-VM lists, with the lists' lengths instead."""
+    for row in rows:
+        row["recovery_point_count"] = len(row.pop("recovery_points", None) or [])
+        row["test_vm_count"] = len(row.pop("test_vms", None) or [])
+    return rows
+
+
+def report(provider, refs, recovery_site, summary=False):
     if not recovery_site:
-        return {"changed": False, "replications": provider.info(refs)}
+        rows = provider.info(refs)
+        return {"changed": False, "replications": summarize(rows) if summary else rows}
     if not hasattr(provider, "recovery_site"):
         raise InputError("recovery_site is not available with the %s provider yet" % provider.name,
                          step="read recovery site", hint="Leave recovery_site false")
     # a plan's check: VMs of vms that are not replicated are left out of replications, not an error
     names = set(ref.name for ref in refs)
     rows = [row for row in provider.info([]) if not refs or row.get("name") in names]
-    return {"changed": False, "replications": rows, "recovery_site": provider.recovery_site(refs)}
+    return {"changed": False, "replications": summarize(rows) if summary else rows,
+            "recovery_site": provider.recovery_site(refs)}
 
 
 def main():
-    vmdr = VmdrModule({"recovery_site": dict(type="bool", default=False)})
-    vmdr.run(lambda provider, refs: report(provider, refs, vmdr.params["recovery_site"]))
+    vmdr = VmdrModule({"recovery_site": dict(type="bool", default=False), "summary": dict(type="bool", default=False)})
+    vmdr.run(lambda provider, refs: report(provider, refs, vmdr.params["recovery_site"], vmdr.params["summary"]))
 
 
 if __name__ == "__main__":

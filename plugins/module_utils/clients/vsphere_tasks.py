@@ -72,7 +72,8 @@ class _Chain(object):
 class TaskRunner(object):
     """``run(jobs)`` where jobs are (key, submit) and ``submit()`` returns a vim.Task (or None when the
     call itself finished the work, e.g. ShutdownGuest). ``run_chains(chains)`` where chains are
-    (key, [(step, submit(previous_result)), ...])."""
+    (key, [(step, submit(results)), ...]) and ``results`` maps the chain's finished steps to their results
+    (a step's task result, e.g. the VM of CreateVM_Task)."""
 
     def __init__(self, si, max_concurrent=DEFAULT_MAX_CONCURRENT, timeout=1800, poll_interval=1.0):
         self.si = si
@@ -122,7 +123,7 @@ class TaskRunner(object):
 
 
 def _ignore_previous(fn):
-    return lambda _previous: fn()
+    return lambda _results: fn()
 
 
 class _RunState(object):
@@ -179,10 +180,8 @@ class _RunState(object):
             chain.began = now
         chain.step_began = now
         self.started[chain.key] = now
-        name, fn = chain.steps[chain.index]
-        previous = chain.results.get(chain.steps[chain.index - 1][0]) if chain.index else None
         try:
-            task = fn(previous)
+            task = chain.steps[chain.index][1](chain.results)
         except Exception as exc:  # pylint: disable=broad-except
             message, hint, fault = vsphere_faults.describe(exc)
             self._advance(chain, TaskOutcome(chain.key, False, error=message, hint=hint, fault=fault))

@@ -66,6 +66,9 @@ def test(p, refs, settings):
                         "existing": mine[0] if mine else None}
     raise_all(errors)
     inv.check_isolated(sorted(used_test_networks))
+    folder = None
+    if settings.get("test_folder"):
+        folder = inv.find_by_name(vim.Folder, settings["test_folder"], root=target.datacenter.vmFolder, what="folder")
 
     for label, item in items.items():
         result = batch[label]
@@ -86,8 +89,33 @@ def test(p, refs, settings):
     if p.check_mode:
         return batch
 
+    blocked = []
+    for labels in _waves(refs, items):
+        if blocked:
+            for label in labels:
+                batch.fail(label, VmdrError(
+                    "not started: VMs of an earlier wave failed (%s)" % ", ".join(blocked[:5]), vm=label,
+                    site=target.name, step="start test wave",
+                    hint="Fix the failed VMs of the earlier wave and rerun; VMs already started are kept"))
+            continue
+        _start_wave(p, target, inv, batch, dict((label, items[label]) for label in labels), plans, settings,
+                    started, started_clock, folder)
+        blocked = [label for label in labels if batch[label].failed]
+    return batch
+
+
+def _waves(refs, items):
+    """Labels of the VMs to start, by wave (a VM's ``wave`` option, default 0), lowest first."""
+    waves = {}
+    for ref in refs:
+        if ref.label in items:
+            waves.setdefault(ref.options.get("wave") or 0, []).append(ref.label)
+    return [waves[w] for w in sorted(waves)]
+
+
+def _start_wave(p, target, inv, batch, items, plans, settings, started, started_clock, folder):
     created = _create_test_vms(p, target, inv, batch, dict((k, v) for k, v in items.items() if not v["existing"]),
-                               plans, settings, started)
+                               plans, settings, started, folder)
     vms = dict((label, item["existing"].obj) for label, item in items.items() if item["existing"])
     vms.update(created)
     for label, vm in vms.items():
@@ -97,88 +125,81 @@ def test(p, refs, settings):
     if settings.get("power_on", True):
         alive = dict((k, v) for k, v in vms.items() if not batch[k].failed)
         recovery.power_on_and_wait(p, target, batch, alive, expected, settings, started_clock, "test VM")
-    return batch
 
 
-def _create_test_vms(p, target, inv, batch, items, plans, settings, started):
-    runner = p.runner(target)
+STEP_COPY = "copy recovery point for test VM"
+STEP_CREATE = "create test VM"
+STEP_CUSTOMIZE = "apply re-IP by guest customization"
+STEP_POWER_ON = "power on test VM"
+
+
+def _create_test_vms(p, target, inv, batch, items, plans, settings, started, folder):
+    """One task chain per VM (copy disks, create, customize, power on), bounded by max_concurrent_tasks:
+    each VM moves to its next task as soon as its previous task is seen finished."""
     content = service_content(target.si)
     disk_manager, file_manager = content.virtualDiskManager, content.fileManager
-    copy_jobs, layouts = [], {}
+    chains = []
     for label, item in items.items():
         rep, gen = item["replica"], item["gen"]
         datastore = parse_ds_path(gen["disks"][0]["file"])[0]
-        folder = "vmdr-test/%s-%s" % (item["name"], rep.record["pair"][:8])
-        files = {}
+        layout = "[%s] %s" % (datastore, "vmdr-test/%s-%s" % (item["name"], rep.record["pair"][:8]))
+        files, steps = {}, []
         for disk in gen["disks"]:
-            dst = "[%s] %s/%s-%s" % (datastore, folder, disk["key"], posixpath.basename(parse_ds_path(disk["file"])[1]))
+            dst = "%s/%s-%s" % (layout, disk["key"], posixpath.basename(parse_ds_path(disk["file"])[1]))
             files[disk["key"]] = dst
-            job = _copy_disk(file_manager, disk_manager, disk["file"], dst, target.datacenter)
-            copy_jobs.append(("%s|%s" % (label, disk["key"]), job))
-        layouts[label] = {"files": files, "dir": "[%s] %s" % (datastore, folder)}
-    for key, outcome in runner.run(copy_jobs).items():
-        label = key.split("|", 1)[0]
-        if not outcome.ok and not batch[label].failed:
-            batch.fail_outcome(label, outcome, target.name, "copy recovery point for test VM")
-
-    create_jobs = []
-    for label, item in items.items():
-        if batch[label].failed:
-            continue
-        rep, gen = item["replica"], item["gen"]
-        devices = rep.props.get("config.hardware.device")
-        current = dict((d["key"], d) for d in vm_spec.disks_of(devices))
-        disks = [dict(current.get(d["key"]) or _disk_from_gen(d, devices), key=d["key"]) for d in gen["disks"]]
-        changes = vm_spec.disk_changes(disks, layouts[label]["files"]) + vm_spec.nic_add_changes(
-            _nic_types(rep), item["targets"])
-        extra = dict((k, v) for k, v in rep.extra.items() if k.startswith(vm_spec.CARRIED_EXTRA_PREFIXES))
-        extra[metadata.TEST_KEY] = metadata.encode({
-            "pair": rep.record["pair"], "of": rep.moid, "generation": gen["id"], "generation_time": gen["time"],
-            "created": iso(started), "dir": layouts[label]["dir"], "run_id": settings.get("run_id")})
-        spec = vm_spec.create_spec(item["name"], vm_spec.hardware_summary(rep.props),
-                                   parse_ds_path(layouts[label]["dir"])[0], changes, extra)
-        folder = rep.props.get("parent")
-        if settings.get("test_folder"):
-            folder = inv.find_by_name(vim.Folder, settings["test_folder"], root=target.datacenter.vmFolder,
-                                      what="folder")
-        create_jobs.append((label, _create(folder, spec, rep.props.get("resourcePool"), rep.props.get("runtime.host"))))
+            steps.append((STEP_COPY, _copy_disk(file_manager, disk_manager, disk["file"], dst, target.datacenter,
+                                                mkdir=not steps)))
+        spec = _test_vm_spec(rep, gen, item, files, layout, settings, started)
+        steps.append((STEP_CREATE, _create(folder or rep.props.get("parent"), spec, rep.props.get("resourcePool"),
+                                           rep.props.get("runtime.host"))))
+        if plans.get(label):
+            steps.append((STEP_CUSTOMIZE, _customize_job(guest.customization_spec(
+                plans[label], rep.record.get("hostname") or label,
+                windows=recovery.is_windows(rep.record, rep.props)))))
+        if settings.get("power_on", True):
+            steps.append((STEP_POWER_ON, _power_on_created))
+        chains.append((label, steps))
     created = {}
-    for label, outcome in runner.run(create_jobs).items():
-        if outcome.ok:
-            created[label] = outcome.result
-        else:
-            batch.fail_outcome(label, outcome, target.name, "create test VM")
-    _customize(p, target, batch, created, items, plans)
+    for label, outcome in p.runner(target).run_chains(chains).items():
+        if outcome.results.get(STEP_CREATE) is not None:
+            created[label] = outcome.results[STEP_CREATE]
+        if not outcome.ok:
+            batch.fail_outcome(label, outcome, target.name, outcome.step)
     return created
 
 
-def _customize(p, site, batch, vms, items, plans):
-    jobs = []
-    for label, vm in vms.items():
-        if plans.get(label):
-            record = items[label]["replica"].record
-            spec = guest.customization_spec(plans[label], record.get("hostname") or label,
-                                            windows=recovery.is_windows(record, items[label]["replica"].props))
-            jobs.append((label, _customize_job(vm, spec)))
-    for label, outcome in p.runner(site).run(jobs).items():
-        if not outcome.ok:
-            batch.fail_outcome(label, outcome, site.name, "apply re-IP by guest customization")
+def _test_vm_spec(rep, gen, item, files, layout, settings, started):
+    devices = rep.props.get("config.hardware.device")
+    current = dict((d["key"], d) for d in vm_spec.disks_of(devices))
+    disks = [dict(current.get(d["key"]) or _disk_from_gen(d, devices), key=d["key"]) for d in gen["disks"]]
+    changes = vm_spec.disk_changes(disks, files) + vm_spec.nic_add_changes(_nic_types(rep), item["targets"])
+    extra = dict((k, v) for k, v in rep.extra.items() if k.startswith(vm_spec.CARRIED_EXTRA_PREFIXES))
+    extra[metadata.TEST_KEY] = metadata.encode({
+        "pair": rep.record["pair"], "of": rep.moid, "generation": gen["id"], "generation_time": gen["time"],
+        "created": iso(started), "dir": layout, "run_id": settings.get("run_id")})
+    return vm_spec.create_spec(item["name"], vm_spec.hardware_summary(rep.props), parse_ds_path(layout)[0],
+                               changes, extra)
 
 
-def _customize_job(vm, spec):
-    return lambda: vm.CustomizeVM_Task(spec=spec)
+def _customize_job(spec):
+    return lambda results: results[STEP_CREATE].CustomizeVM_Task(spec=spec)
 
 
-def _copy_disk(file_manager, disk_manager, source, dest, datacenter):
-    def job():
-        make_directory(file_manager, dest.rsplit("/", 1)[0], datacenter)
+def _power_on_created(results):
+    return results[STEP_CREATE].PowerOnVM_Task()
+
+
+def _copy_disk(file_manager, disk_manager, source, dest, datacenter, mkdir=True):
+    def job(_results):
+        if mkdir:
+            make_directory(file_manager, dest.rsplit("/", 1)[0], datacenter)
         return disk_manager.CopyVirtualDisk_Task(sourceName=source, sourceDatacenter=datacenter, destName=dest,
                                                  destDatacenter=datacenter, force=False)
     return job
 
 
 def _create(folder, spec, pool, host):
-    return lambda: folder.CreateVM_Task(config=spec, pool=pool, host=host)
+    return lambda _results: folder.CreateVM_Task(config=spec, pool=pool, host=host)
 
 
 def _disk_from_gen(disk, devices):

@@ -17,6 +17,8 @@ except ImportError:
     pass
 
 VM_ID_PATHS = ["name", "config.instanceUuid", "config.uuid", "runtime.powerState", "config.extraConfig"]
+# replica_info names VMs by name, moid or instance uuid only: it does not need config.uuid
+INFO_PATHS = ["name", "config.instanceUuid", "runtime.powerState", "config.extraConfig"]
 
 
 class VmRecord(object):
@@ -47,8 +49,8 @@ class SiteInventory(object):
         self.site = site
         self._networks = None
 
-    def vms(self, paths=None):
-        wanted = sorted(set(VM_ID_PATHS) | set(paths or []))
+    def vms(self, paths=None, identity=VM_ID_PATHS):
+        wanted = sorted(set(identity) | set(paths or []))
         dc = self.site.datacenter
         rows = retrieve_view(self.site.si, dc, vim.VirtualMachine, wanted)
         return [VmRecord(obj, props, wanted) for obj, props in rows]
@@ -61,7 +63,7 @@ class SiteInventory(object):
         if not todo:
             return
         by_moid = dict((rec.moid, rec) for rec in todo)
-        wanted = sorted(paths - set(VM_ID_PATHS))
+        wanted = sorted(set().union(*[paths - rec.paths for rec in todo]))
         if not wanted:
             return
         for obj, props in retrieve_objects(self.site.si, [rec.obj for rec in todo], wanted,

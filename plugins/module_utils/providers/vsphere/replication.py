@@ -18,6 +18,7 @@ from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere
     metadata, placement as placement_mod, vm_spec)
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.copy_engine import (
     CopyEngine, utcnow, parse_iso)
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.inventory import INFO_PATHS
 
 try:
     from pyVmomi import vim
@@ -289,7 +290,7 @@ def info(p, refs):
     # the two sites are read at once: each read is one bulk call whose wait overlaps the other's parsing
     invs = [p.inventory(site) if site else None for site in (source, target)]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        src_vms, tgt_vms = pool.map(lambda inv: inv.vms() if inv is not None else [], invs)
+        src_vms, tgt_vms = pool.map(lambda inv: inv.vms(identity=INFO_PATHS) if inv is not None else [], invs)
     pairs = {}
     for rec in src_vms + tgt_vms:
         if rec.record and rec.record.get("pair"):

@@ -328,13 +328,13 @@ class Recorder(object):
         self.early = []  # steps submitted before the chain's previous task was seen finished
 
     def step(self, chain, name):
-        def submit(previous):
+        def submit(results):
             with self.lock:
                 if name in STEPS[1:]:
                     before = "task-%s-%s" % (chain, STEPS[STEPS.index(name) - 1])
                     self.early += [] if before in self.vc.finished else [(chain, name)]
                 self.log.append(("submit", chain, name))
-                self.previous[(chain, name)] = previous
+                self.previous[(chain, name)] = dict(results)
             return self.vc.create("%s-%s" % (chain, name))
         return (name, submit)
 
@@ -395,14 +395,15 @@ def test_no_barrier_a_stuck_vm_does_not_hold_back_the_others():
     assert all(("submit", "vm%02d" % i, "power_on") in rec.log for i in (1, 2, 3))
 
 
-def test_each_step_gets_the_result_of_the_previous_one():
+def test_each_step_sees_the_results_of_the_steps_before_it():
     vm = vim.VirtualMachine("vm-77")
     vc = FakeVcenter(results={"task-vm00-create": vm})
     rec = Recorder(vc)
     outcome = TaskRunner(vc, timeout=5, poll_interval=0.001).run_chains(rec.chains(1))["vm00"]
     assert outcome.ok
-    assert rec.previous[("vm00", "copy")] is None
-    assert rec.previous[("vm00", "customize")]._moId == "vm-77"
+    assert rec.previous[("vm00", "copy")] == {}
+    assert sorted(rec.previous[("vm00", "customize")]) == ["copy", "create"]
+    assert rec.previous[("vm00", "power_on")]["create"]._moId == "vm-77"
     assert outcome.results["create"]._moId == "vm-77"
 
 
