@@ -72,8 +72,9 @@ class _Chain(object):
 class TaskRunner(object):
     """``run(jobs)`` where jobs are (key, submit) and ``submit()`` returns a vim.Task (or None when the
     call itself finished the work, e.g. ShutdownGuest). ``run_chains(chains)`` where chains are
-    (key, [(step, submit(results)), ...]) and ``results`` maps the chain's finished steps to their results
-    (a step's task result, e.g. the VM of CreateVM_Task)."""
+    (key, [(step, submit(results)[, accepted_faults]), ...]) and ``results`` maps the chain's finished steps
+    to their results (a step's task result, e.g. the VM of CreateVM_Task). A step that fails with a fault named
+    in ``accepted_faults`` (e.g. InvalidPowerState for a power-off) counts as done."""
 
     def __init__(self, si, max_concurrent=DEFAULT_MAX_CONCURRENT, timeout=1800, poll_interval=1.0):
         self.si = si
@@ -198,6 +199,9 @@ class _RunState(object):
     def _advance(self, chain, outcome):
         """A step ended: finish the chain, or queue its next step ahead of chains not started yet."""
         name = chain.steps[chain.index][0]
+        accepted = chain.steps[chain.index][2] if len(chain.steps[chain.index]) > 2 else ()
+        if not outcome.ok and outcome.fault in accepted:
+            outcome = TaskOutcome(chain.key, True)
         if outcome.ok:
             chain.results[name] = outcome.result
         if outcome.ok and chain.index + 1 < len(chain.steps):

@@ -124,7 +124,8 @@ def _start_wave(p, target, inv, batch, items, plans, settings, started, started_
                     for label in vms)
     if settings.get("power_on", True):
         alive = dict((k, v) for k, v in vms.items() if not batch[k].failed)
-        recovery.power_on_and_wait(p, target, batch, alive, expected, settings, started_clock, "test VM")
+        recovery.power_on_and_wait(p, target, batch, alive, expected, settings, started_clock, "test VM",
+                                   powered_on=created)
 
 
 STEP_COPY = "copy recovery point for test VM"
@@ -231,37 +232,40 @@ def cleanup_test(p, refs, settings):
         doomed.extend((ref.label, t) for t in mine)
     if p.check_mode or not doomed:
         return batch
-    runner = p.runner(target)
-    stopped = runner.run([("%s|%s" % (label, t.moid), _power_off(t.obj)) for label, t in doomed
-                          if t.power_state == "poweredOn"])
-    for key, outcome in stopped.items():
-        if not outcome.ok and outcome.fault != "InvalidPowerState":
-            batch.fail_outcome(key.split("|", 1)[0], outcome, target.name, "power off test VM")
-    doomed = [(label, t) for label, t in doomed if not batch[label].failed]
-    outcomes = runner.run([("%s|%s" % (label, t.moid), _destroy(t.obj)) for label, t in doomed])
     file_manager = service_content(target.si).fileManager
-    dir_jobs = []
+    chains, by_key = [], dict(("%s|%s" % (label, t.moid), t) for label, t in doomed)
     for label, t in doomed:
-        outcome = outcomes["%s|%s" % (label, t.moid)]
-        if not outcome.ok:
-            batch.fail_outcome(label, outcome, target.name, "remove test VM %s" % t.name)
-        elif t.test.get("dir"):
-            job = _delete_file(file_manager, t.test["dir"], target.datacenter)
-            dir_jobs.append(("%s|%s" % (label, t.test["dir"]), job))
-    for key, outcome in runner.run(dir_jobs).items():
-        if not outcome.ok and outcome.fault not in ("FileNotFound", "CannotDeleteFile"):
-            folder = key.split("|", 1)[1]
-            p.warn("test disk folder %s at site %s was not removed: %s" % (folder, target.name, outcome.error))
+        steps = [(STEP_POWER_OFF, _power_off(t.obj), ("InvalidPowerState",))] if t.power_state == "poweredOn" else []
+        steps.append((STEP_REMOVE, _destroy(t.obj)))
+        if t.test.get("dir"):
+            steps.append((STEP_REMOVE_DIR, _delete_file(file_manager, t.test["dir"], target.datacenter),
+                          ("FileNotFound", "CannotDeleteFile")))
+        chains.append(("%s|%s" % (label, t.moid), steps))
+    # one chain per test VM (power off, remove, remove its disk folder): each moves on as soon as it can
+    for key, outcome in p.runner(target).run_chains(chains).items():
+        label, t = key.split("|", 1)[0], by_key[key]
+        if outcome.ok:
+            continue
+        if outcome.step == STEP_REMOVE_DIR:
+            p.warn("test disk folder %s at site %s was not removed: %s" % (t.test["dir"], target.name, outcome.error))
+        elif not batch[label].failed:
+            batch.fail_outcome(label, outcome, target.name, outcome.step if outcome.step == STEP_POWER_OFF
+                               else "%s %s" % (STEP_REMOVE, t.name))
     return batch
 
 
+STEP_POWER_OFF = "power off test VM"
+STEP_REMOVE = "remove test VM"
+STEP_REMOVE_DIR = "remove test disk folder"
+
+
 def _power_off(vm):
-    return vm.PowerOffVM_Task
+    return lambda _results: vm.PowerOffVM_Task()
 
 
 def _destroy(vm):
-    return vm.Destroy_Task
+    return lambda _results: vm.Destroy_Task()
 
 
 def _delete_file(file_manager, path, datacenter):
-    return lambda: file_manager.DeleteDatastoreFile_Task(name=path, datacenter=datacenter)
+    return lambda _results: file_manager.DeleteDatastoreFile_Task(name=path, datacenter=datacenter)

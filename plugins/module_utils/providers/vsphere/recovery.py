@@ -157,12 +157,16 @@ def check_sysprep(planner, found, plans):
                                         "copies), or re-IP those guests from inside the guest")
 
 
-def power_on_and_wait(p, site, batch, vms, expected, settings, started, step_label):
-    """Powers on ``vms`` ({label: vm}) that are off, then waits for readiness of all of them."""
+def power_on_and_wait(p, site, batch, vms, expected, settings, started, step_label, powered_on=()):
+    """Powers on ``vms`` ({label: vm}) that are off, then waits for readiness of all of them.
+
+    ``powered_on``: labels this call has just powered on (their state is not read again)."""
     runner = p.runner(site)
+    unknown = [vm for label, vm in vms.items() if label not in powered_on]
     states = dict((o._moId, props.get("runtime.powerState")) for o, props in retrieve_objects(
-        site.si, vms.values(), ["runtime.powerState"], obj_type=vim.VirtualMachine))
-    jobs = [(label, _power_on(vm)) for label, vm in vms.items() if states.get(vm._moId) != "poweredOn"]
+        site.si, unknown, ["runtime.powerState"], obj_type=vim.VirtualMachine))
+    jobs = [(label, _power_on(vm)) for label, vm in vms.items()
+            if label not in powered_on and states.get(vm._moId) != "poweredOn"]
     for label, outcome in runner.run(jobs).items():
         if not outcome.ok:
             batch.fail_outcome(label, outcome, site.name, "power on %s" % step_label)

@@ -441,3 +441,18 @@ def test_a_step_that_raises_or_returns_none():
 
 def test_empty_chains_are_left_out():
     assert TaskRunner(FakeVcenter()).run_chains([("a", [])]) == {}
+
+
+def test_a_step_failing_with_an_accepted_fault_counts_as_done():
+    errors = {"task-a-off": vim.LocalizedMethodFault(fault=vim.fault.InvalidPowerState(msg="already off")),
+              "task-b-off": vim.LocalizedMethodFault(fault=vim.fault.TaskInProgress(msg="busy"))}
+    vc = FakeVcenter(errors=errors)
+
+    def chain(name):
+        return (name, [("off", lambda _r: vc.create("%s-off" % name), ("InvalidPowerState",)),
+                       ("destroy", lambda _r: vc.create("%s-destroy" % name))])
+
+    outcomes = TaskRunner(vc, max_concurrent=2, timeout=5, poll_interval=0.001).run_chains([chain("a"), chain("b")])
+    assert outcomes["a"].ok and outcomes["a"].step == "destroy"
+    assert outcomes["b"].ok is False and outcomes["b"].step == "off" and outcomes["b"].fault == "TaskInProgress"
+    assert "task-a-destroy" in vc.created and "task-b-destroy" not in vc.created
