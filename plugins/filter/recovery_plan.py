@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmdr.replication.plugins.module_utils.plan import ordering, site_pairs
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import ordering, readiness, site_pairs
 
 
 def plan_problems(plan):
@@ -27,6 +27,14 @@ def plan_batches(plan, vms=None):
         return site_pairs.batches(plan, vms)
     except ValueError as exc:
         raise AnsibleFilterError("the recovery plan cannot be split by provider: %s" % exc)
+
+
+def readiness_checks(plan, vm_results, timeout=600):
+    return readiness.checks(plan, vm_results, timeout)
+
+
+def readiness_outcomes(registered, *more):
+    return readiness.outcomes(registered, *more)
 
 
 CONNECTION_KEYS = ("hostname", "address", "port", "username", "datacenter", "ca_path", "validate_certs", "transport",
@@ -52,5 +60,6 @@ def swap_item(item):
 class FilterModule(object):
     def filters(self):
         return {"plan_problems": plan_problems, "recovery_waves": recovery_waves,
-                "plan_batches": plan_batches, "site_connection": site_connection,
+                "plan_batches": plan_batches, "readiness_checks": readiness_checks,
+                "readiness_outcomes": readiness_outcomes, "site_connection": site_connection,
                 "swap_item": swap_item}

@@ -20,6 +20,16 @@ def batch_vm_results(result):
              "error": {"message": result.get("msg") or "failed"}}]
 
 
+def not_ready(vm_result, outcomes):
+    """The VM result, marked failed with the messages of its readiness checks that did not pass."""
+    failed = [o for o in outcomes or [] if o.get("vm") == vm_result.get("name") and not o.get("passed")]
+    if not failed or vm_result.get("failed"):
+        return vm_result
+    text = "; ".join("readiness %s %s: %s" % ((o.get("check") or {}).get("type"), (o.get("check") or {}).get("target"),
+                                              o.get("message")) for o in failed)
+    return dict(vm_result, failed=True, error={"message": "%s is not ready: %s" % (vm_result.get("name"), text)})
+
+
 class FilterModule(object):
     def filters(self):
-        return {"batch_vm_results": batch_vm_results}
+        return {"batch_vm_results": batch_vm_results, "not_ready": not_ready}

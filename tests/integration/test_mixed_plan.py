@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import re
+import socket
 
 import pytest
 import yaml
@@ -33,6 +34,13 @@ def mixed(tmp_path_factory):
     lab.a, lab.b = lab.connect("site-a"), lab.connect("site-b")
     yield lab
     lab.stop()
+
+
+def free_port():
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def run(lab, playbook, *extra):
@@ -102,6 +110,12 @@ def test_drill_on_the_mixed_plan_leaves_nothing_behind(mixed, tmp_path):
         assert all(p["target_ip"].startswith("10.99.") for p in vm["reip"]), vm
     assert sorted(result["cleanup"]["removed"]) == ["app-db-01-test", "app-web-01-test",
                                                     "hv-db-01 - Test", "hv-web-01 - Test"]
+    # a VM counts as ready only once its plan checks passed: a task file, an HTTP URL and a TCP port
+    for line in ("app-db-01: tasks %s/readiness-db.yml passed" % lab.run_dir,
+                 "app-web-01: http https://%s:%s/sdk/vimServiceVersions.xml passed" % (lab.site("site-b")["hostname"],
+                                                                                       lab.site("site-b")["port"]),
+                 "hv-web-01: tcp 127.0.0.1:%s passed" % lab.state["hyperv"]["hosts"]["hv-b1.lab.local"]["port"]):
+        assert line in " ".join(proc.stdout.split()), (line, proc.stdout[-4000:])
     assert not [n for n in vcenter.vms(lab.b) if n.endswith("-test")]
     assert not [n for n in lab.hv.vms(B) if n.endswith(" - Test")]
     for name in VSPHERE:
@@ -110,6 +124,31 @@ def test_drill_on_the_mixed_plan_leaves_nothing_behind(mixed, tmp_path):
         assert hv_state(lab, B, name)["state"] == "Off"
     for secret in yaml.safe_load(open(lab.secrets_file))["vmdr_site_passwords"].values():
         assert secret not in proc.stdout
+
+
+def test_a_failed_readiness_check_stops_the_drill_and_still_cleans_up(mixed, tmp_path):
+    lab = mixed
+    plan = yaml.safe_load(open(lab.plan_file))
+    closed = free_port()
+    [db] = [vm for vm in plan["vms"] if vm["name"] == "hv-db-01"]
+    db["readiness"] = [{"type": "tcp", "host": "127.0.0.1", "port": closed, "timeout": 3, "delay": 1}]
+    plan_file = tmp_path / "plan.yml"
+    plan_file.write_text(yaml.safe_dump(plan))
+    reports = tmp_path / "reports"
+    proc = lab.playbook("drill.yml", "-e", "vmdr_plan_file=%s" % plan_file, "-e", "vmdr_report_dir=%s" % reports)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert "hv-db-01: tcp 127.0.0.1:%d FAILED" % closed in " ".join(proc.stdout.split()), proc.stdout[-4000:]
+    # the group 3 wave depends on hv-db-01 and never started
+    assert "Priority 3 wave 1" not in proc.stdout
+    [run_id] = os.listdir(reports)
+    result = json.loads((reports / run_id / "result.json").read_text())
+    assert result["result"] == "failed"
+    by_name = dict((vm["name"], vm) for vm in result["vms"])
+    assert by_name["hv-db-01"]["failed"] is True and "not ready" in by_name["hv-db-01"]["error"]["message"]
+    assert by_name["app-db-01"]["failed"] is False
+    assert sorted(result["cleanup"]["removed"]) == ["app-db-01-test", "hv-db-01 - Test"]
+    assert not [n for n in vcenter.vms(lab.b) if n.endswith("-test")]
+    assert not [n for n in lab.hv.vms(B) if n.endswith(" - Test")]
 
 
 def test_planned_failover_and_failback_round_trip_of_the_mixed_plan(mixed):

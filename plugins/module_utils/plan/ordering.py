@@ -11,7 +11,7 @@ on is in an earlier wave (and, in the runbook, has passed its readiness checks).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.vmdr.replication.plugins.module_utils.plan import site_pairs
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import readiness, site_pairs
 
 PRIORITIES = (1, 2, 3, 4, 5)
 
@@ -100,6 +100,7 @@ def plan_problems(plan):
     cycle = find_cycle(vms)
     if cycle:
         add("cycle", cycle[0], "dependency cycle: %s" % " -> ".join(cycle))
+    problems.extend(readiness.check_problems(plan))
     return problems
 
 
