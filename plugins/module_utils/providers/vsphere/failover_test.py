@@ -150,12 +150,13 @@ def _create_test_vms(p, target, inv, batch, items, plans, settings, started, fol
             files[disk["key"]] = dst
             steps.append((STEP_COPY, _copy_disk(file_manager, disk_manager, disk["file"], dst, target.datacenter,
                                                 mkdir=not steps)))
-        spec = _test_vm_spec(rep, gen, item, files, layout, settings, started)
+        # specs are built inside the chain, by the worker that submits them, so the first tasks go out at once
+        spec = _spec_builder(_test_vm_spec, rep, gen, item, files, layout, settings, started)
         steps.append((STEP_CREATE, _create(folder or rep.props.get("parent"), spec, rep.props.get("resourcePool"),
                                            rep.props.get("runtime.host"))))
         if plans.get(label):
-            steps.append((STEP_CUSTOMIZE, _customize_job(guest.customization_spec(
-                plans[label], rep.record.get("hostname") or label,
+            steps.append((STEP_CUSTOMIZE, _customize_job(_spec_builder(
+                guest.customization_spec, plans[label], rep.record.get("hostname") or label,
                 windows=recovery.is_windows(rep.record, rep.props)))))
         if settings.get("power_on", True):
             steps.append((STEP_POWER_ON, _power_on_created))
@@ -182,8 +183,12 @@ def _test_vm_spec(rep, gen, item, files, layout, settings, started):
                                changes, extra)
 
 
+def _spec_builder(fn, *args, **kwargs):
+    return lambda: fn(*args, **kwargs)
+
+
 def _customize_job(spec):
-    return lambda results: results[STEP_CREATE].CustomizeVM_Task(spec=spec)
+    return lambda results: results[STEP_CREATE].CustomizeVM_Task(spec=spec())
 
 
 def _power_on_created(results):
@@ -200,7 +205,7 @@ def _copy_disk(file_manager, disk_manager, source, dest, datacenter, mkdir=True)
 
 
 def _create(folder, spec, pool, host):
-    return lambda _results: folder.CreateVM_Task(config=spec, pool=pool, host=host)
+    return lambda _results: folder.CreateVM_Task(config=spec(), pool=pool, host=host)
 
 
 def _disk_from_gen(disk, devices):
@@ -216,7 +221,8 @@ def _nic_types(rep):
 def cleanup_test(p, refs, settings):
     target = p.site("target")
     inv = p.inventory(target)
-    found, records = recovery.find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA, metadata.ROLE_PROMOTED))
+    found, records = recovery.find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA, metadata.ROLE_PROMOTED),
+                                            paths=())
     tests_by_pair = inv.by_record(records, key=metadata.TEST_KEY)
     batch = Batch([r.label for r in refs])
     doomed = []

@@ -82,12 +82,6 @@ def reported_ips(props):
     return ips
 
 
-def ready_pause(poll, waiting):
-    """Pause before the next readiness read: ``poll`` while many VMs are waiting; shorter as fewer remain,
-    since a read of a few VMs is small, so the last VMs of a wave are seen ready sooner."""
-    return min(poll, 0.1 + 0.002 * waiting)
-
-
 def wait_ready(si, vms, expected_ips, timeout, need_ip=True, poll=0.5, started=None):
     """Wait until every VM is on, runs VMware Tools and reports its expected addresses.
 
@@ -119,6 +113,6 @@ def wait_ready(si, vms, expected_ips, timeout, need_ip=True, poll=0.5, started=N
                 ready[label] = round(time.time() - started, 3)
         if len(ready) == len(vms) or time.time() >= deadline:
             break
-        time.sleep(ready_pause(poll, len(vms) - len(ready)))
+        time.sleep(poll)
     not_ready = dict((label, last.get(label)) for label in vms if label not in ready)
     return ready, not_ready

@@ -23,11 +23,12 @@ except ImportError:
 REPLICA_PATHS = vm_spec.HARDWARE_PATHS + ["resourcePool", "parent", "runtime.host", "datastore"]
 
 
-def find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA,), records=None):
+def find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA,), records=None, paths=REPLICA_PATHS):
     """Replicas carry their source's name; refuses VMs that are not replicas in an allowed role.
 
     Every VM of the datacenter is read with its identity and records only; the hardware and placement
-    paths (REPLICA_PATHS) are read afterwards for the replicas found, in one more bulk call."""
+    ``paths`` (REPLICA_PATHS) are read afterwards for the replicas found, in one more bulk call (none for a
+    step that only needs the records, such as test cleanup)."""
     records = records if records is not None else inv.vms()
     found = inv.resolve(refs, records=[r for r in records if r.record or not r.test])
     errors = []
@@ -39,7 +40,8 @@ def find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA,), records=None):
     if errors:
         raise InputError("; ".join(errors), vm=sorted(found)[0], site=inv.site.name, step="find replicas",
                          hint="Run the step against the recovery site of an enabled replication")
-    inv.load(found.values(), REPLICA_PATHS)
+    if paths:
+        inv.load(found.values(), paths)
     return found, records
 
 

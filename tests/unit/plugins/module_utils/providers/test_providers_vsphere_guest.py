@@ -191,9 +191,3 @@ def test_wait_ready_counts_the_primary_address(monkeypatch):
     ready = guest.wait_ready("si", vms("vm-1"), {"vm1": {"10.0.0.1"}}, timeout=0, poll=0)[0]
     assert list(ready) == ["vm1"]
 
-
-def test_ready_pause_is_shorter_when_few_vms_wait():
-    assert guest.ready_pause(0.5, 1000) == 0.5
-    assert guest.ready_pause(0.5, 200) == 0.5
-    assert 0.1 < guest.ready_pause(0.5, 5) < 0.12
-    assert guest.ready_pause(0, 5) == 0
