@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmdr.replication.plugins.module_utils.plan import ordering, readiness, site_pairs
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import hooks, ordering, readiness, site_pairs
 
 
 def plan_problems(plan):
@@ -37,6 +37,12 @@ def readiness_outcomes(registered, *more):
     return readiness.outcomes(registered, *more)
 
 
+def plan_hook(plan, event, priority=None):
+    if event not in hooks.EVENTS:
+        raise AnsibleFilterError("hook event '%s' is not one of %s" % (event, ", ".join(hooks.EVENTS)))
+    return hooks.hook_file(plan, event, priority)
+
+
 CONNECTION_KEYS = ("hostname", "address", "port", "username", "datacenter", "ca_path", "validate_certs", "transport",
                    "client_cert", "client_key")
 
@@ -60,6 +66,6 @@ def swap_item(item):
 class FilterModule(object):
     def filters(self):
         return {"plan_problems": plan_problems, "recovery_waves": recovery_waves,
-                "plan_batches": plan_batches, "readiness_checks": readiness_checks,
+                "plan_batches": plan_batches, "readiness_checks": readiness_checks, "plan_hook": plan_hook,
                 "readiness_outcomes": readiness_outcomes, "site_connection": site_connection,
                 "swap_item": swap_item}

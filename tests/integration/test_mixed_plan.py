@@ -50,16 +50,8 @@ def run(lab, playbook, *extra):
 
 
 def hv_state(lab, host, vm):
-    """State, switch, reported addresses and replication mode of a Hyper-V VM (the name travels as base64)."""
-    b64 = base64.b64encode(vm.encode("utf-8")).decode("ascii")
-    return lab.hv.ps(host, "$n = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('%s'))\n"
-                           "$vm = @(Get-VM | Where-Object { $_.Name -eq $n })[0]\n"
-                           "$a = @(Get-VMNetworkAdapter -VM $vm)[0]\n"
-                           "$r = Get-VMReplication -VM $vm\n"
-                           "ConvertTo-Json -Compress -InputObject @{ state = $vm.State.ToString(); "
-                           "switch = $a.SwitchName; ips = @($a.IPAddresses); failover_ip = ("
-                           "Get-VMNetworkAdapterFailoverConfiguration -VM $vm -VMNetworkAdapterName $a.Name"
-                           ").IPv4Address; mode = $r.ReplicationMode.ToString() }" % b64)
+    """State, switch, reported addresses, failover address and replication mode of a Hyper-V VM."""
+    return dict(lab.hv.nic(host, vm), mode=lab.hv.replication(host, vm)["mode"])
 
 
 def hv_stop(lab, host, vm):
@@ -116,6 +108,12 @@ def test_drill_on_the_mixed_plan_leaves_nothing_behind(mixed, tmp_path):
                                                                                        lab.site("site-b")["port"]),
                  "hv-web-01: tcp 127.0.0.1:%s passed" % lab.state["hyperv"]["hosts"]["hv-b1.lab.local"]["port"]):
         assert line in " ".join(proc.stdout.split()), (line, proc.stdout[-4000:])
+    # the plan's hooks ran around each priority group and after the cleanup, in that order
+    with open(os.path.join(lab.run_dir, "hooks.log")) as handle:
+        hooks = [line.split(" ", 1)[1].strip() for line in handle if line.startswith(run_id + " ")]
+    assert hooks == ["before_group 1 test app-db-01,hv-db-01", "after_group 1 test app-db-01,hv-db-01",
+                     "before_group 3 test app-web-01,hv-web-01", "after_group 3 test app-web-01,hv-web-01",
+                     "after_cleanup - test app-db-01,hv-db-01,app-web-01,hv-web-01"], hooks
     assert not [n for n in vcenter.vms(lab.b) if n.endswith("-test")]
     assert not [n for n in lab.hv.vms(B) if n.endswith(" - Test")]
     for name in VSPHERE:
@@ -212,9 +210,10 @@ def test_unplanned_failover_of_the_mixed_plan_from_chosen_recovery_points(mixed)
     for name in HYPERV:
         recovered = hv_state(lab, B, name)
         assert (recovered["state"], recovered["switch"]) == ("Running", RECOVERED[name][1]), recovered
-    # a rerun changes nothing
+    # a rerun changes nothing at the sites (only the plan's hooks log their run)
     again = run(lab, "unplanned_failover.yml", "-e", "vmdr_confirm_unplanned=true", "-e", points)
-    assert re.search(r"localhost\s+: ok=\d+\s+changed=0 ", again.stdout), again.stdout[-2000:]
+    assert re.search(r"^ok: \[localhost\] => \(item=hyperv ", again.stdout, re.M), again.stdout[-2000:]
+    assert not re.search(r"^changed: \[localhost\] => \(item=(vsphere|hyperv) ", again.stdout, re.M), again.stdout[-3000:]
 
     # and the plan comes home again
     run(lab, "failback.yml")

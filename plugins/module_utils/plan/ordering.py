@@ -11,7 +11,7 @@ on is in an earlier wave (and, in the runbook, has passed its readiness checks).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.vmdr.replication.plugins.module_utils.plan import readiness, site_pairs
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import hooks, readiness, site_pairs
 
 PRIORITIES = (1, 2, 3, 4, 5)
 
@@ -101,6 +101,7 @@ def plan_problems(plan):
     if cycle:
         add("cycle", cycle[0], "dependency cycle: %s" % " -> ".join(cycle))
     problems.extend(readiness.check_problems(plan))
+    problems.extend(hooks.hook_problems(plan))
     return problems
 
 
