@@ -21,10 +21,12 @@ from pyVmomi import vim, vmodl
 PC = vmodl.query.PropertyCollector
 
 
-def connect(state, name):
+def connect(state, name, pool=5):
+    """``pool``: HTTPS connections kept open; as many as threads, or each further call pays a TLS handshake."""
     site = state["sites"][name]
     si = SmartConnect(host=site["hostname"], port=site["port"], user=site["username"], pwd=site["password"],
                       sslContext=ssl.create_default_context(cafile=state["ca_file"]))
+    si._stub.poolSize = max(si._stub.poolSize, pool)
     return si, si.RetrieveContent()
 
 
@@ -203,7 +205,7 @@ def main():
     if args.step == "info":
         ok, count = info(state, args.threads)
     else:
-        si, content = connect(state, "site-b")
+        si, content = connect(state, "site-b", pool=args.threads + 4)
         dc = datacenter(content, state["sites"]["site-b"]["datacenter"])
         if args.step == "test":
             ok, count = test_failover(content, dc, ["bulk-%04d" % i for i in range(1, args.vms + 1)],

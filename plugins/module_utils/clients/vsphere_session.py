@@ -30,12 +30,17 @@ def tls_context(validate_certs, ca_path):
     return ssl.create_default_context(cafile=ca_path) if ca_path else ssl.create_default_context()
 
 
+# tasks in flight plus the task watcher and a bulk reader
+DEFAULT_POOL_SIZE = 16 + 4
+
+
 class VsphereSite(object):
     """A connected site: service instance, its datacenter, and what other layers need to reach it."""
 
     def __init__(self, name, hostname, username, password, port=443, validate_certs=True, ca_path=None,
-                 datacenter=None, timeout=60):
+                 datacenter=None, timeout=60, pool_size=DEFAULT_POOL_SIZE):
         self.name = name
+        self.pool_size = pool_size
         self.hostname = hostname
         self.port = port
         self.username = username
@@ -57,6 +62,9 @@ class VsphereSite(object):
             message, hint, fault = vsphere_faults.describe(exc)
             raise VmdrError("cannot log in to %s:%s: %s" % (self.hostname, self.port, message),
                             site=self.name, step="connect", hint=hint, fault=fault)
+        # keep as many HTTPS connections open as threads call vCenter at once (pyVmomi keeps 5 and closes
+        # the others after each call, so every further concurrent call paid a new TLS handshake)
+        self.si._stub.poolSize = max(self.si._stub.poolSize, self.pool_size)
         self.instance_uuid = service_content(self.si).about.instanceUuid
         self.datacenter = self._find_datacenter()
         return self

@@ -55,6 +55,35 @@ class TaskOutcome(object):
         return "TaskOutcome(%r, ok=%r, step=%r, error=%r)" % (self.key, self.ok, self.step, self.error)
 
 
+class Gate(object):
+    """Holds back chain steps until it opens: a step given a gate is not submitted, and takes no slot, before
+    ``open()``; after ``close(reason)`` the chains waiting at it end failed with ``reason``."""
+
+    def __init__(self):
+        self.state = None  # None (waiting), "open" or "closed"
+        self.reason = None
+        self._listeners = []
+        self._lock = threading.Lock()
+
+    def open(self):
+        self._settle("open", None)
+
+    def close(self, reason):
+        self._settle("closed", reason)
+
+    def _settle(self, state, reason):
+        with self._lock:
+            if self.state is None:
+                self.state, self.reason = state, reason
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+    def listen(self, listener):
+        with self._lock:
+            self._listeners.append(listener)
+
+
 class _Chain(object):
     def __init__(self, key, steps):
         self.key = key
@@ -72,9 +101,10 @@ class _Chain(object):
 class TaskRunner(object):
     """``run(jobs)`` where jobs are (key, submit) and ``submit()`` returns a vim.Task (or None when the
     call itself finished the work, e.g. ShutdownGuest). ``run_chains(chains)`` where chains are
-    (key, [(step, submit(results)[, accepted_faults]), ...]) and ``results`` maps the chain's finished steps
-    to their results (a step's task result, e.g. the VM of CreateVM_Task). A step that fails with a fault named
-    in ``accepted_faults`` (e.g. InvalidPowerState for a power-off) counts as done."""
+    (key, [(step, submit(results)[, accepted_faults[, gate]]), ...]) and ``results`` maps the chain's finished
+    steps to their results (a step's task result, e.g. the VM of CreateVM_Task). A step that fails with a fault
+    named in ``accepted_faults`` (e.g. InvalidPowerState for a power-off) counts as done. A step with a ``Gate``
+    waits, without a slot, until the gate opens. ``on_done(key, outcome)`` is called as each chain ends."""
 
     def __init__(self, si, max_concurrent=DEFAULT_MAX_CONCURRENT, timeout=1800, poll_interval=1.0):
         self.si = si
@@ -85,11 +115,11 @@ class TaskRunner(object):
     def run(self, jobs):
         return self.run_chains([(key, [(None, _ignore_previous(fn))]) for key, fn in jobs])
 
-    def run_chains(self, chains):
+    def run_chains(self, chains, on_done=None):
         chains = [_Chain(key, list(steps)) for key, steps in chains if steps]
         if not chains:
             return {}
-        state = _RunState(self, chains)
+        state = _RunState(self, chains, on_done)
         pool = ThreadPoolExecutor(max_workers=min(self.max_concurrent, len(chains)))
         try:
             for _i in range(min(self.max_concurrent, len(chains))):
@@ -131,8 +161,10 @@ class _RunState(object):
     """One run_chains(): the ready queue (chains that move on first, then new chains in order), the tasks
     in flight, the slots, and the outcomes."""
 
-    def __init__(self, runner, chains):
+    def __init__(self, runner, chains, on_done=None):
         self.runner = runner
+        self.on_done = on_done
+        self.parked = {}  # id(gate) -> (gate, [keys]): chains waiting at a gate that is not open yet
         self.chains = dict((c.key, c) for c in chains)
         self.order = [c.key for c in chains]
         self.lock = threading.Lock()
@@ -173,7 +205,36 @@ class _RunState(object):
             if key is None:
                 self.slots.release()
                 return
+            if self._park(self.chains[key]):
+                self.slots.release()
+                continue
             self._submit(self.chains[key])
+
+    def _park(self, chain):
+        """True when the chain's next step waits at a gate that is not open; it is queued again on opening."""
+        step = chain.steps[chain.index]
+        gate = step[3] if len(step) > 3 else None
+        if gate is None or gate.state == "open":
+            return False
+        if gate.state == "closed":
+            self._advance(chain, TaskOutcome(chain.key, False, error=gate.reason, fault="NotStarted",
+                                             hint="Fix what held it back and rerun"))
+            return True
+        with self.lock:
+            if id(gate) not in self.parked:
+                self.parked[id(gate)] = (gate, [])
+                gate.listen(lambda: self._unpark(gate))
+            self.parked[id(gate)][1].append(chain.key)
+        if gate.state is not None:  # settled meanwhile: do not wait for a listener that already ran
+            self._unpark(gate)
+        return True
+
+    def _unpark(self, gate):
+        with self.lock:
+            keys = self.parked.pop(id(gate), (gate, []))[1]
+            for key in keys:
+                heapq.heappush(self.ready, (0, next(self.seq), key))
+        self.work.set()
 
     def _submit(self, chain):
         now = time.time()
@@ -212,9 +273,11 @@ class _RunState(object):
             return
         outcome.step = name
         outcome.results = chain.results
-        outcome.seconds = time.time() - chain.began
+        outcome.seconds = time.time() - (chain.began or time.time())
         with self.lock:
             self.outcomes[chain.key] = outcome
+        if self.on_done is not None:
+            self.on_done(chain.key, outcome)
 
     def watch(self):
         pause = 0.0

@@ -14,7 +14,7 @@ from ansible_collections.vmdr.replication.plugins.module_utils.common.results im
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.datastore_http import parse_ds_path
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.network_map import NetworkMap
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import (
-    metadata, recovery, guest, vm_spec)
+    metadata, recovery, guest, vm_spec, waves as waves_mod)
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.copy_engine import (
     utcnow, iso, make_directory)
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import service_content
@@ -89,18 +89,7 @@ def test(p, refs, settings):
     if p.check_mode:
         return batch
 
-    blocked = []
-    for labels in _waves(refs, items):
-        if blocked:
-            for label in labels:
-                batch.fail(label, VmdrError(
-                    "not started: VMs of an earlier wave failed (%s)" % ", ".join(blocked[:5]), vm=label,
-                    site=target.name, step="start test wave",
-                    hint="Fix the failed VMs of the earlier wave and rerun; VMs already started are kept"))
-            continue
-        _start_wave(p, target, inv, batch, dict((label, items[label]) for label in labels), plans, settings,
-                    started, started_clock, folder)
-        blocked = [label for label in labels if batch[label].failed]
+    _start_waves(p, target, batch, items, _waves(refs, items), plans, settings, started, started_clock, folder)
     return batch
 
 
@@ -113,19 +102,46 @@ def _waves(refs, items):
     return [waves[w] for w in sorted(waves)]
 
 
-def _start_wave(p, target, inv, batch, items, plans, settings, started, started_clock, folder):
-    created = _create_test_vms(p, target, inv, batch, dict((k, v) for k, v in items.items() if not v["existing"]),
-                               plans, settings, started, folder)
+def _start_waves(p, target, batch, items, waves, plans, settings, started, started_clock, folder):
+    """One task chain per VM, all waves in one bounded run; a wave is powered on once the one before is ready."""
+    power_on = settings.get("power_on", True)
     vms = dict((label, item["existing"].obj) for label, item in items.items() if item["existing"])
-    vms.update(created)
-    for label, vm in vms.items():
-        batch[label].details["test_vm_moid"] = vm._moId
-    expected = dict((label, recovery.expected_ips(plans[label])) if plans[label] else (label, set())
-                    for label in vms)
-    if settings.get("power_on", True):
-        alive = dict((k, v) for k, v in vms.items() if not batch[k].failed)
-        recovery.power_on_and_wait(p, target, batch, alive, expected, settings, started_clock, "test VM",
-                                   powered_on=created)
+    expected = dict((label, recovery.expected_ips(plans[label]) if plans[label] else set()) for label in items)
+
+    def chain_done(label, outcome):
+        vm = outcome.results.get(STEP_CREATE)
+        if vm is not None:
+            vms[label] = vm
+        if label in vms:
+            batch[label].details["test_vm_moid"] = vms[label]._moId
+        if not outcome.ok:
+            batch.fail_outcome(label, outcome, target.name, outcome.step)
+
+    def await_wave(labels):
+        if power_on:
+            recovery.await_ready(target, batch, dict((label, vms[label]) for label in labels if label in vms),
+                                 expected, settings, started_clock, "test VM")
+        return [label for label in labels if batch[label].failed]
+
+    steps = {}
+    for label, item in items.items():
+        existing = item["existing"]
+        if existing is None:
+            steps[label] = _new_test_vm_steps(target, label, item, plans.get(label), settings, started, folder)
+        elif power_on and existing.power_state != "poweredOn":
+            steps[label] = [(STEP_POWER_ON, _power_on_existing(existing.obj), ("InvalidPowerState",))]
+        else:
+            batch[label].details["test_vm_moid"] = existing.moid
+    starter = waves_mod.WaveStarter(waves, set(steps), chain_done, await_wave, gated=power_on)
+    chains = []
+    for labels in waves:
+        for label in labels:
+            gate = starter.gate(label)
+            chains.append((label, [step if step[0] != STEP_POWER_ON or gate is None
+                                   else (step[0], step[1], step[2] if len(step) > 2 else (), gate)
+                                   for step in steps.get(label, [])]))
+    starter.start()
+    starter.finish(p.runner(target).run_chains(chains, on_done=starter.chain_done))
 
 
 STEP_COPY = "copy recovery point for test VM"
@@ -134,40 +150,30 @@ STEP_CUSTOMIZE = "apply re-IP by guest customization"
 STEP_POWER_ON = "power on test VM"
 
 
-def _create_test_vms(p, target, inv, batch, items, plans, settings, started, folder):
-    """One task chain per VM (copy disks, create, customize, power on), bounded by max_concurrent_tasks:
-    each VM moves to its next task as soon as its previous task is seen finished."""
+def _new_test_vm_steps(target, label, item, plan, settings, started, folder):
+    """The task chain of one new test VM: copy its disks, create it, customize it, power it on."""
     content = service_content(target.si)
     disk_manager, file_manager = content.virtualDiskManager, content.fileManager
-    chains = []
-    for label, item in items.items():
-        rep, gen = item["replica"], item["gen"]
-        datastore = parse_ds_path(gen["disks"][0]["file"])[0]
-        layout = "[%s] %s" % (datastore, "vmdr-test/%s-%s" % (item["name"], rep.record["pair"][:8]))
-        files, steps = {}, []
-        for disk in gen["disks"]:
-            dst = "%s/%s-%s" % (layout, disk["key"], posixpath.basename(parse_ds_path(disk["file"])[1]))
-            files[disk["key"]] = dst
-            steps.append((STEP_COPY, _copy_disk(file_manager, disk_manager, disk["file"], dst, target.datacenter,
-                                                mkdir=not steps)))
-        # specs are built inside the chain, by the worker that submits them, so the first tasks go out at once
-        spec = _spec_builder(_test_vm_spec, rep, gen, item, files, layout, settings, started)
-        steps.append((STEP_CREATE, _create(folder or rep.props.get("parent"), spec, rep.props.get("resourcePool"),
-                                           rep.props.get("runtime.host"))))
-        if plans.get(label):
-            steps.append((STEP_CUSTOMIZE, _customize_job(_spec_builder(
-                guest.customization_spec, plans[label], rep.record.get("hostname") or label,
-                windows=recovery.is_windows(rep.record, rep.props)))))
-        if settings.get("power_on", True):
-            steps.append((STEP_POWER_ON, _power_on_created))
-        chains.append((label, steps))
-    created = {}
-    for label, outcome in p.runner(target).run_chains(chains).items():
-        if outcome.results.get(STEP_CREATE) is not None:
-            created[label] = outcome.results[STEP_CREATE]
-        if not outcome.ok:
-            batch.fail_outcome(label, outcome, target.name, outcome.step)
-    return created
+    rep, gen = item["replica"], item["gen"]
+    datastore = parse_ds_path(gen["disks"][0]["file"])[0]
+    layout = "[%s] %s" % (datastore, "vmdr-test/%s-%s" % (item["name"], rep.record["pair"][:8]))
+    files, steps = {}, []
+    for disk in gen["disks"]:
+        dst = "%s/%s-%s" % (layout, disk["key"], posixpath.basename(parse_ds_path(disk["file"])[1]))
+        files[disk["key"]] = dst
+        steps.append((STEP_COPY, _copy_disk(file_manager, disk_manager, disk["file"], dst, target.datacenter,
+                                            mkdir=not steps)))
+    # specs are built inside the chain, by the worker that submits them, so the first tasks go out at once
+    spec = _spec_builder(_test_vm_spec, rep, gen, item, files, layout, settings, started)
+    steps.append((STEP_CREATE, _create(folder or rep.props.get("parent"), spec, rep.props.get("resourcePool"),
+                                       rep.props.get("runtime.host"))))
+    if plan:
+        steps.append((STEP_CUSTOMIZE, _customize_job(_spec_builder(
+            guest.customization_spec, plan, rep.record.get("hostname") or label,
+            windows=recovery.is_windows(rep.record, rep.props)))))
+    if settings.get("power_on", True):
+        steps.append((STEP_POWER_ON, _power_on_created))
+    return steps
 
 
 def _test_vm_spec(rep, gen, item, files, layout, settings, started):
@@ -193,6 +199,10 @@ def _customize_job(spec):
 
 def _power_on_created(results):
     return results[STEP_CREATE].PowerOnVM_Task()
+
+
+def _power_on_existing(vm):
+    return lambda _results: vm.PowerOnVM_Task()
 
 
 def _copy_disk(file_manager, disk_manager, source, dest, datacenter, mkdir=True):

@@ -39,7 +39,8 @@ class VsphereProvider(ReplicationProvider):
         site = VsphereSite(params.get("name") or default_name, params["hostname"], params.get("username"),
                            params.get("password"), port=params.get("port") or 443,
                            validate_certs=params.get("validate_certs", True), ca_path=params.get("ca_path"),
-                           datacenter=params.get("datacenter"), timeout=self.options["connect_timeout"])
+                           datacenter=params.get("datacenter"), timeout=self.options["connect_timeout"],
+                           pool_size=int(self.options["max_concurrent_tasks"]) + 4)
         self._sites[role] = site.connect()
         if len(self._sites) == 2 and self._sites["source"].instance_uuid == self._sites["target"].instance_uuid \
                 and self._sites["source"].datacenter_name == self._sites["target"].datacenter_name:

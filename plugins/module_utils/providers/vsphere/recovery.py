@@ -172,6 +172,11 @@ def power_on_and_wait(p, site, batch, vms, expected, settings, started, step_lab
     for label, outcome in runner.run(jobs).items():
         if not outcome.ok:
             batch.fail_outcome(label, outcome, site.name, "power on %s" % step_label)
+    await_ready(site, batch, vms, expected, settings, started, step_label)
+
+
+def await_ready(site, batch, vms, expected, settings, started, step_label):
+    """Waits (when asked) for readiness of the ``vms`` that did not fail; marks the others failed."""
     waiting = dict((label, vm) for label, vm in vms.items() if not batch[label].failed)
     if not settings.get("wait_ready", True) or not waiting:
         return

@@ -456,3 +456,46 @@ def test_a_step_failing_with_an_accepted_fault_counts_as_done():
     assert outcomes["a"].ok and outcomes["a"].step == "destroy"
     assert outcomes["b"].ok is False and outcomes["b"].step == "off" and outcomes["b"].fault == "TaskInProgress"
     assert "task-a-destroy" in vc.created and "task-b-destroy" not in vc.created
+
+
+# ---------------------------------------------------------------- gates: a step held back until a gate opens
+
+def test_a_gated_step_waits_without_a_slot_until_the_gate_opens():
+    from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_tasks import Gate
+    vc = FakeVcenter()
+    gate = Gate()
+    log = []
+
+    def step(name):
+        def submit(_results):
+            log.append(name)
+            if name == "b-prepare-2":
+                gate.open()  # the ungated chain opens the gate once it got this far
+            return vc.create(name)
+        return submit
+
+    chains = [("a", [("prepare", step("a-prepare")), ("power_on", step("a-power_on"), (), gate)]),
+              ("b", [("prepare", step("b-prepare-1")), ("more", step("b-prepare-2")), ("last", step("b-last"))])]
+    # one slot: if the parked chain kept it, chain b could never run and the gate would never open
+    outcomes = TaskRunner(vc, max_concurrent=1, timeout=5, poll_interval=0.001).run_chains(chains)
+    assert outcomes["a"].ok and outcomes["b"].ok
+    assert log.index("a-power_on") > log.index("b-prepare-2")
+    assert log.index("a-prepare") < log.index("b-prepare-2")
+
+
+def test_a_closed_gate_ends_its_chains_not_started_and_calls_back():
+    from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_tasks import Gate
+    vc = FakeVcenter()
+    gate = Gate()
+    gate.close("not started: VMs of an earlier wave failed (db-1)")
+    done = []
+    chains = [("web-%d" % i, [("prepare", lambda _r, i=i: vc.create("p%d" % i)),
+                              ("power_on", lambda _r, i=i: vc.create("on%d" % i), (), gate)]) for i in range(3)]
+    outcomes = TaskRunner(vc, max_concurrent=2, timeout=5, poll_interval=0.001).run_chains(
+        chains, on_done=lambda key, outcome: done.append(key))
+    assert sorted(done) == ["web-0", "web-1", "web-2"]
+    for outcome in outcomes.values():
+        assert outcome.ok is False and outcome.step == "power_on" and outcome.fault == "NotStarted"
+        assert outcome.error == "not started: VMs of an earlier wave failed (db-1)"
+        assert sorted(outcome.results) == ["prepare"]
+    assert not [m for m in vc.created if m.startswith("task-on")]
