@@ -84,8 +84,8 @@ def preflight_capacity_problems(recovery_site, settings=None, placement=None):
             % (needs["vcpus"], max(cpus, 0), capacity.get("cores"), settings.get("vcpus_per_core", 4),
                capacity.get("running_vcpus"), settings.get("reserve_percent", 0)))
     if needs.get("largest_vcpus", 0) > capacity.get("largest_host_cores", 0):
-        add("a VM needs %s vCPUs, the largest host has %s cores" % (needs["largest_vcpus"],
-                                                                     capacity.get("largest_host_cores")))
+        add("a VM needs %s vCPUs, the largest host has %s cores"
+            % (needs["largest_vcpus"], capacity.get("largest_host_cores")))
     memory = _room(capacity.get("memory_free_mb", 0), reserve)
     if needs.get("memory_mb", 0) > memory:
         add("the VMs need %s MB of memory, %.0f MB free (%s%% reserve)"
