@@ -10,7 +10,8 @@ One run, on labs with SOAP latency injected into every vCenter method (both site
     (one call), the limit script (bench/limit.py) on
     the same VMs, planned failover (5 groups), and the baseline loop (bench/baseline.py) on
     --baseline-sample VMs of the --ratio-vms set, extrapolated linearly (the loop is sequential).
-  lab 2 (--info-vms protected VMs): setup, then replica_info with latency, with peak RSS.
+  lab 2 (--info-vms protected VMs): setup, then replica_info with latency (by name, with no names, and with
+    summary: true), with peak RSS.
 vCenter method calls are counted client-side by bench/hook/sitecustomize.py (PYTHONPATH hook that wraps
 pyVmomi's SoapStubAdapter.InvokeMethod in every Python process that loads pyVmomi).
 """
@@ -228,6 +229,8 @@ def main():
             bench.delay(args.delay_ms)
             bench.product("replica_info, all VMs", len(allvms), [("replica_info", {"vms": allvms})])
             bench.product("replica_info, all VMs (no names given)", len(allvms), [("replica_info", {})])
+            bench.product("replica_info, all VMs, summary: true", len(allvms),
+                          [("replica_info", {"vms": allvms, "summary": True})])
             bench.limit("limit: replica_info reads", len(allvms), "info")
             rows.extend(bench.rows)
         finally:

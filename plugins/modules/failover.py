@@ -30,15 +30,16 @@ description:
     O(allow_source_running=true).
   - V(reverse) replicates failed-over VMs back to their old primaries, which become their replicas (the
     first step of a failback; a planned failover in the other direction completes it).
-  - V(cancel) (O(provider=hyperv) only) undoes a failover that is not committed (Stop-VMFailover): the replica is
+  - V(cancel) (O(provider=hyperv) only) undoes a failover that is not committed (Stop-VMFailover) - the replica is
     turned off and replicates again, and a source left prepared by an interrupted planned failover replicates
     again and is started (O(power_on)). A committed failover is refused; use V(reverse).
   - Every mode is safe to rerun, because it continues from the roles recorded on the VMs.
   - With O(mode=test) on vSphere, a VM entry in O(vms) may carry C(wave), an integer (default 0), so that
     one call starts several recovery waves with one session and one inventory read. Every VM of every wave
-    is validated first; then the waves start in ascending order, and a wave starts only when every VM of
-    the wave before it is ready. If a VM of a wave fails, the later waves are not started and their VMs
-    are reported failed.
+    is validated first. The VMs of a wave are powered on only when every VM of the wave before it is ready;
+    meanwhile the test copies of later waves are already prepared (copied, created and customized, powered
+    off). If a VM of a wave fails, the later waves are not powered on and their VMs are reported failed;
+    their prepared copies stay powered off until V(cleanup_test) removes them.
 extends_documentation_fragment:
   - vmdr.replication.common
 attributes:
@@ -281,8 +282,8 @@ SETTINGS = ("recovery_point", "network_map", "power_on", "wait_ready", "wait_for
 
 def main():
     spec = dict(
-        mode=dict(type="str", required=True, choices=["test", "cleanup_test", "planned", "unplanned", "reverse",
-                                                                      "cancel"]),
+        mode=dict(type="str", required=True,
+                  choices=["test", "cleanup_test", "planned", "unplanned", "reverse", "cancel"]),
         recovery_point=dict(type="str", default="latest"),
         network_map=dict(type="dict", options=dict(live=dict(type="dict"), test=dict(type="raw"))),
         reip=dict(type="dict", options=dict(

@@ -16,9 +16,9 @@ try:
 except ImportError:
     pass
 
-VM_ID_PATHS = ["name", "config.instanceUuid", "config.uuid", "runtime.powerState", "config.extraConfig"]
+VM_ID_PATHS = ("name", "config.instanceUuid", "config.uuid", "runtime.powerState", "config.extraConfig")
 # replica_info names VMs by name, moid or instance uuid only: it does not need config.uuid
-INFO_PATHS = ["name", "config.instanceUuid", "runtime.powerState", "config.extraConfig"]
+INFO_PATHS = ("name", "config.instanceUuid", "runtime.powerState", "config.extraConfig")
 
 
 class VmRecord(object):

@@ -23,7 +23,7 @@ except ImportError:
 REPLICA_PATHS = vm_spec.HARDWARE_PATHS + ["resourcePool", "parent", "runtime.host", "datastore"]
 
 
-def find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA,), records=None, paths=REPLICA_PATHS):
+def find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA,), records=None, paths=tuple(REPLICA_PATHS)):
     """Replicas carry their source's name; refuses VMs that are not replicas in an allowed role.
 
     Every VM of the datacenter is read with its identity and records only; the hardware and placement

@@ -190,4 +190,3 @@ def test_wait_ready_counts_the_primary_address(monkeypatch):
     monkeypatch.setattr(guest, "retrieve_objects", ScriptedRead({"vm-1": [vm_props(primary="10.0.0.1")]}))
     ready = guest.wait_ready("si", vms("vm-1"), {"vm1": {"10.0.0.1"}}, timeout=0, poll=0)[0]
     assert list(ready) == ["vm1"]
-

@@ -60,8 +60,7 @@ def run(vc, ready_log, failed_ready=()):
         ready_log.append(list(labels))
         return [label for label in labels if not done[label].ok or label in failed_ready]
 
-    starter = WaveStarter(WAVES, set(l for w in WAVES for l in w), lambda label, o: done.__setitem__(label, o),
-                          await_wave)
+    starter = WaveStarter(WAVES, set(l for w in WAVES for l in w), done.__setitem__, await_wave)
     chains = []
     for labels in WAVES:
         for label in labels:
