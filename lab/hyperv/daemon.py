@@ -31,7 +31,7 @@ def _bind(factory, bind, preferred):
 
 def serve(cfg, hv_dir):
     site = Site(os.path.join(hv_dir, "state"), time_factor=cfg.get("time_factor", 1.0),
-                latency_ms=cfg.get("latency_ms", 0))
+                latency_ms=cfg.get("latency_ms", 0), topology=cfg.get("topology", "standard"))
     users = {cfg["username"]: cfg["password"]}
     netbios = [r["netbios"] for r in site.model.hosts.values()]
     write_ntlm_user_file(os.path.join(hv_dir, "ntlm_users"), users, netbios + ["LAB", ".", "WORKGROUP"])

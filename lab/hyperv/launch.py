@@ -22,7 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .seed import ROLES
+from .seed import roles
 
 DEFAULT_USER = "hvadmin"
 DEFAULT_PASSWORD = "Lab-HyperV-2024!"
@@ -92,8 +92,9 @@ def host_map(run_dir):
 
 def start_site(run_dir, cert=None, key=None, latency_ms=0, time_factor=1.0, username=DEFAULT_USER,
                password=DEFAULT_PASSWORD, allow_unencrypted=False, fresh=False, bind="127.0.0.1", timeout=30.0,
-               python=None):
-    """Start the three-host site in the background (idempotent: a running site is returned as is)."""
+               python=None, topology="standard"):
+    """Start the three-host site in the background (idempotent: a running site is returned as is).
+    ``topology="scale"`` adds hv-a2 (primary) and hv-b2 (replica); it applies to a new model (``fresh``)."""
     hv = _dir(run_dir)
     os.makedirs(hv, exist_ok=True)
     running = host_map(run_dir)
@@ -107,14 +108,14 @@ def start_site(run_dir, cert=None, key=None, latency_ms=0, time_factor=1.0, user
         raise ValueError("cert and key must be given together")
     previous = _read_json(os.path.join(hv, "endpoints.json")) or {}
     hosts = []
-    for name, role in ROLES.items():
+    for name, role in roles(topology).items():
         prev = previous.get("hosts", {}).get(name, {})
         hosts.append({"name": name, "role": role, "http_port": prev.get("http_port"),
                       "https_port": prev.get("https_port")})
     cfg = {"hosts": hosts, "username": username, "password": password,
            "cert": os.path.abspath(cert) if cert else None, "key": os.path.abspath(key) if key else None,
            "latency_ms": latency_ms, "time_factor": time_factor, "allow_unencrypted": allow_unencrypted,
-           "bind": bind}
+           "bind": bind, "topology": topology}
     cfg_path = os.path.join(hv, "config.json")
     with open(cfg_path, "w", encoding="utf-8") as f:
         json.dump(cfg, f, indent=1)
@@ -216,11 +217,13 @@ def main(argv=None):
     ap.add_argument("--password", default=DEFAULT_PASSWORD)
     ap.add_argument("--allow-unencrypted", action="store_true")
     ap.add_argument("--fresh", action="store_true", help="discard the persisted model first")
+    ap.add_argument("--topology", choices=["standard", "scale"], default="standard",
+                    help="scale adds hv-a2 (primary) and hv-b2 (replica); needs --fresh on an existing run dir")
     ap.add_argument("--seconds", type=float, default=0.0, help="for 'advance'")
     args = ap.parse_args(argv)
     if args.action == "up":
         out = start_site(args.run_dir, args.cert, args.key, args.latency_ms, args.time_factor, args.username,
-                         args.password, args.allow_unencrypted, args.fresh)
+                         args.password, args.allow_unencrypted, args.fresh, topology=args.topology)
     elif args.action == "down":
         stop_site(args.run_dir)
         out = {"running": False}

@@ -8,9 +8,21 @@ from .model.core import DEFAULT_SETTINGS, Model
 
 PRIMARY, REPLICA, EXTENDED = "hv-a1.lab.local", "hv-b1.lab.local", "hv-c1.lab.local"
 ROLES = {PRIMARY: "primary", REPLICA: "replica", EXTENDED: "extended-replica"}
+# topology "scale" adds a second primary and a second replica host (multi-host sites, benchmarks)
+PRIMARY2, REPLICA2 = "hv-a2.lab.local", "hv-b2.lab.local"
+SCALE_ROLES = {PRIMARY2: "primary", REPLICA2: "replica"}
+TOPOLOGIES = ("standard", "scale")
 DOMAIN = "lab.local"
 # placeholder thumbprint of each host's replica certificate (certificates themselves are not modeled)
-THUMBPRINTS = {h: uuid.uuid5(uuid.NAMESPACE_DNS, "cert." + h).hex.upper()[:40].ljust(40, "0") for h in ROLES}
+THUMBPRINTS = {h: uuid.uuid5(uuid.NAMESPACE_DNS, "cert." + h).hex.upper()[:40].ljust(40, "0")
+               for h in list(ROLES) + list(SCALE_ROLES)}
+
+
+def roles(topology="standard"):
+    """Host name -> role of the hosts a topology serves."""
+    if topology not in TOPOLOGIES:
+        raise ValueError("unknown topology %r (one of %s)" % (topology, ", ".join(TOPOLOGIES)))
+    return dict(ROLES, **SCALE_ROLES) if topology == "scale" else dict(ROLES)
 
 
 def _server(enabled=False, auth=None, thumbprint=None, storage=None):
@@ -49,8 +61,8 @@ def add_vm(model, host, name, switch=None, ip=None, prefix=24, gateway=None, dns
     return vm
 
 
-def seed(now):
-    model = Model({"settings": dict(DEFAULT_SETTINGS), "hosts": {}, "media": {}})
+def seed(now, topology="standard"):
+    model = Model({"settings": dict(DEFAULT_SETTINGS), "hosts": {}, "media": {}, "topology": topology})
     for name, role in ROLES.items():
         model.hosts[name] = _host(name, role)
     a, b, c = (model.hosts[h] for h in (PRIMARY, REPLICA, EXTENDED))
@@ -69,7 +81,27 @@ def seed(now):
     # the extended relationship is sent by hv-b1, so hv-c1 must authorize it as a primary too
     c["auth_entries"].append({"allowed_primary_server": REPLICA, "storage": "D:\\Hyper-V Replica",
                               "trust_group": "DEFAULT"})
+    if topology == "scale":
+        _scale_hosts(model)
     add_vm(model, PRIMARY, "hv-web-01", "prod-web", "10.10.1.41", 24, "10.10.1.1", now=now)
     add_vm(model, PRIMARY, "hv-db-01", "prod-db", "10.10.2.41", 24, "10.10.2.1", disks_gb=(60, 200), now=now,
            memory_mb=8192, cpus=4)
     return model.data
+
+
+def _scale_hosts(model):
+    """hv-a2 mirrors hv-a1 (no VMs) and hv-b2 mirrors hv-b1; both replica hosts accept both primaries."""
+    a2, b2 = _host(PRIMARY2, "primary"), _host(REPLICA2, "replica")
+    a2["switches"] = [_switch(PRIMARY2, "prod-web", "External", "Intel(R) Ethernet Controller X710 #1"),
+                      _switch(PRIMARY2, "prod-db", "External", "Intel(R) Ethernet Controller X710 #2")]
+    b2["switches"] = [_switch(REPLICA2, "dr-web", "External", "Intel(R) Ethernet Controller X710 #1"),
+                      _switch(REPLICA2, "dr-db", "External", "Intel(R) Ethernet Controller X710 #2"),
+                      _switch(REPLICA2, "dr-test", "Private")]
+    b2["replication_server"] = _server(True, "CertificateAndKerberos", THUMBPRINTS[REPLICA2], "D:\\Hyper-V Replica")
+    model.hosts[PRIMARY2], model.hosts[REPLICA2] = a2, b2
+    for replica in (model.hosts[REPLICA], b2):
+        known = set(e["allowed_primary_server"] for e in replica["auth_entries"])
+        for primary in (PRIMARY, PRIMARY2):
+            if primary not in known:
+                replica["auth_entries"].append({"allowed_primary_server": primary, "storage": "D:\\Hyper-V Replica",
+                                                "trust_group": "DEFAULT"})

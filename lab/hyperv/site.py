@@ -22,11 +22,11 @@ log = logging.getLogger("lab.hyperv.site")
 
 def _zero_stats():
     return {"commands": 0, "shells": 0, "requests": 0, "auth_failures": 0, "scripts": 0, "dropped": 0,
-            "cmdlets": {}}
+            "cmdlets": {}, "steps": {}}
 
 
 class Site:
-    def __init__(self, state_dir, time_factor=1.0, latency_ms=0):
+    def __init__(self, state_dir, time_factor=1.0, latency_ms=0, topology="standard"):
         self.state_dir = state_dir
         os.makedirs(state_dir, exist_ok=True)
         self.model_path = os.path.join(state_dir, "model.json")
@@ -37,7 +37,8 @@ class Site:
         sim = (data or {}).get("clock", {}).get("sim")
         self.clock = SimClock(sim_now=sim, factor=time_factor)
         if data is None:
-            data = seeding.seed(self.clock.now())
+            data = seeding.seed(self.clock.now(), topology)
+        self.topology = data.get("topology") or "standard"
         self.model = Model(data)
         saved = store.load(self.stats_path) or {}
         self.stats = {h: saved.get("hosts", {}).get(h, _zero_stats()) for h in self.model.hosts}
@@ -65,7 +66,7 @@ class Site:
 
     def reset(self):
         with self.lock:
-            self.model = Model(seeding.seed(self.clock.now()))
+            self.model = Model(seeding.seed(self.clock.now(), self.topology))
             for h in self.model.hosts:
                 self.stats[h] = _zero_stats()
                 self.faults[h] = {"drop_at": [], "drop_mode": "before", "cmdlets": []}
@@ -96,7 +97,8 @@ class Site:
 
     def stats_snapshot(self):
         with self._counter_lock:
-            return {h: dict(v, cmdlets=dict(v["cmdlets"])) for h, v in self.stats.items()}
+            return {h: dict(v, cmdlets=dict(v["cmdlets"]), steps=dict(v.get("steps") or {}))
+                    for h, v in self.stats.items()}
 
     def reset_stats(self):
         with self._counter_lock:
@@ -108,6 +110,12 @@ class Site:
         with self._counter_lock:
             c = self.stats[host]["cmdlets"]
             c[name] = c.get(name, 0) + 1
+
+    def count_step(self, host, step):
+        """Commands per step: the client names the step in the shell variable VMDR_STEP (vmdr's WinRM runner)."""
+        with self._counter_lock:
+            steps = self.stats[host].setdefault("steps", {})
+            steps[step or "(unnamed)"] = steps.get(step or "(unnamed)", 0) + 1
 
     def count_command(self, host):
         """Called for every WS-Man Command message; returns (count, drop_mode or None)."""

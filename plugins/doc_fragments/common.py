@@ -39,6 +39,25 @@ options:
         description:
           - Network address (name or IP) to connect to when it differs from O(source.hostname) (O(provider=hyperv)).
         type: str
+      hosts:
+        description:
+          - More Hyper-V hosts of the site (O(provider=hyperv)), besides O(source.hostname). VMs are found on
+            whichever host holds them; each step runs one command per host it touches. Credentials, TLS and
+            transport are the site's. A new replica goes to the target host in the same position as its source
+            host (first with first, and so on, round robin).
+        type: list
+        elements: dict
+        suboptions:
+          hostname:
+            description: The host's DNS name as Hyper-V Replica knows it.
+            type: str
+            required: true
+          address:
+            description: Network address to connect to when it differs from the host name.
+            type: str
+          port:
+            description: WinRM port (V(5986) when not set).
+            type: int
       port:
         description:
           - Port of the site. Defaults to V(443) (vCenter HTTPS) with O(provider=vsphere) and to V(5986)

@@ -19,9 +19,10 @@ description:
     disks through the datastore HTTP interface into a new recovery point at the target, and keeps the
     powered-off replica VM pointed at the newest one. The relationship and its recovery points are recorded
     in vCenter on both VMs, so every controller (AWX node) sees the same state.
-  - With O(provider=hyperv), Enable-VMReplication to the O(target) host (Kerberos, compression) and a network
-    initial copy; the replica server and its authorization entry are ensured on the receiving host (with a
-    warning when they had to be changed).
+  - With O(provider=hyperv), Enable-VMReplication to the O(target) host (Kerberos, compression) and the initial
+    copy chosen by O(initial_replication). The O(target) host must already accept replication from the
+    O(source) host (replica server enabled, authorization entry), or the call fails naming the host and what to
+    set; with O(configure_replica_server) the module configures it (with a warning).
   - Everything is validated for all VMs (names, policy limits, network mapping, placement) before anything
     changes.
 extends_documentation_fragment:
@@ -86,12 +87,60 @@ options:
         type: str
   initial_replication:
     description:
-      - V(now) makes the first recovery point immediately. V(seed) adopts a powered-off VM of the same name
-        already at the target (for example restored from backup) as the replica. V(defer) records the
-        relationship only; the first M(vmdr.replication.replica_sync) makes the replica. V(seed) is vSphere only.
+      - V(now) makes the first recovery point immediately (with Hyper-V, an initial copy over the network).
+        V(seed) adopts a powered-off VM of the same name already at the target (for example restored from
+        backup) as the replica; with Hyper-V the restored copy (same VM Id) is made a replica
+        (Enable-VMReplication -AsReplica) and the initial replication sends only the differences (-UseBackup).
+        V(defer) records the relationship only; the first M(vmdr.replication.replica_sync) makes the replica.
+      - Hyper-V only. V(scheduled) starts the network copy at O(initial_replication_start).
+        V(export) writes each VM's initial copy to a folder named by its VM Id under O(media_path) on the
+        source host; after the media reached the target host, V(import) imports it there from O(media_path)
+        (Import-VMInitialReplication) and replication starts.
     type: str
     default: now
-    choices: [now, seed, defer]
+    choices: [now, seed, defer, scheduled, export, import]
+  initial_replication_start:
+    description:
+      - With O(initial_replication=scheduled), when the initial copy starts, ISO 8601 (UTC unless an offset is
+        given), between the source host's current time and 7 days later. Hyper-V only.
+    type: str
+  media_path:
+    description:
+      - With O(initial_replication=export) or V(import), the folder on the source host (export) or on the
+        target host (import) holding the initial copies, for example C(E:\IR). Hyper-V only.
+    type: str
+  configure_replica_server:
+    description:
+      - Hyper-V only. Sites whose host this call may configure as a replica server when it does not accept
+        replication from its peer yet - enable Hyper-V Replica (Kerberos) and add an authorization entry for
+        the peer host. V(target) receives this replication; V(source) prepares the protected host for
+        reverse replication (planned failover and reverse need it). Without it nothing on the hosts' replica
+        server configuration is changed.
+    type: list
+    elements: str
+    choices: [source, target]
+    default: []
+  extended_replica:
+    description:
+      - Hyper-V only. Extended (chained) replication - the replica host forwards each VM to a third Hyper-V
+        server (Enable-VMReplication on the replica, then its initial copy). It starts once the replica has its
+        initial copy; until then the VM reports it as pending and a later run starts it. With O(state=absent)
+        the extended relationship is removed on the replica host first (the copy on the third server keeps its
+        one-sided record).
+    type: dict
+    suboptions:
+      hostname:
+        description: DNS name of the third Hyper-V server, which must accept replication from the O(target) host.
+        type: str
+        required: true
+      port:
+        description: Its Kerberos (HTTP) replication port.
+        type: int
+        default: 80
+      rpo:
+        description: Extended replication frequency in minutes, 5 or 15, not below O(policy.rpo).
+        type: float
+        default: 5
   network_map:
     description:
       - Recovery network for each source network, used to place the replica's NICs.
@@ -152,6 +201,15 @@ EXAMPLES = r'''
     state: absent
     delete_replica: true
   delegate_to: localhost
+
+- name: Hyper-V - export the initial copies to removable media, ship it, then import it at the recovery host
+  vmdr.replication.replica_enable:
+    provider: hyperv
+    vms: [hv-web-01, hv-db-01]
+    initial_replication: "{{ 'import' if media_shipped | default(false) else 'export' }}"
+    media_path: 'E:\IR'
+    configure_replica_server: [target]
+  delegate_to: localhost
 '''
 
 RETURN = r'''
@@ -185,6 +243,11 @@ vms:
       description: The recovery point made by the initial replication.
       type: dict
       sample: {"id": "20261121T101500Z", "time": "2026-11-21T10:15:00Z"}
+    extended:
+      description: Extended replication from the replica host (Hyper-V), when O(extended_replica) is given.
+      type: dict
+      returned: when O(extended_replica) is given
+      sample: {"replica_server": "hv-c1.example.com", "replication_state": "Replicating", "pending": false}
     error:
       description: What failed, where (VM, site, step) and what to do.
       type: dict
@@ -192,6 +255,9 @@ vms:
 '''
 
 from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
+
+HYPERV_ONLY = ("scheduled", "export", "import")
 
 
 def main():
@@ -204,15 +270,36 @@ def main():
         placement=dict(type="dict", options=dict(
             cluster=dict(type="str"), host=dict(type="str"), resource_pool=dict(type="str"),
             datastore=dict(type="str"), folder=dict(type="str"))),
-        initial_replication=dict(type="str", default="now", choices=["now", "seed", "defer"]),
+        initial_replication=dict(type="str", default="now",
+                                 choices=["now", "seed", "defer", "scheduled", "export", "import"]),
+        initial_replication_start=dict(type="str"),
+        media_path=dict(type="str"),
+        configure_replica_server=dict(type="list", elements="str", choices=["source", "target"], default=[]),
+        extended_replica=dict(type="dict", options=dict(hostname=dict(type="str", required=True),
+                                                        port=dict(type="int", default=80),
+                                                        rpo=dict(type="float", default=5))),
         network_map=dict(type="dict", options=dict(live=dict(type="dict"), test=dict(type="raw"))),
         delete_replica=dict(type="bool", default=False),
     )
     vmdr = VmdrModule(spec)
     params = vmdr.params
-    vmdr.run(lambda provider, refs: provider.enable(
-        refs, params["state"], params["policy"], params["placement"], params["initial_replication"],
-        params["network_map"], params["delete_replica"]))
+
+    def operation(provider, refs):
+        initial = params["initial_replication"]
+        hyperv = dict(method=initial, start=params["initial_replication_start"], media_path=params["media_path"],
+                      configure_replica_server=params["configure_replica_server"], extended=params["extended_replica"])
+        if provider.name != "hyperv":
+            if initial in HYPERV_ONLY or any(hyperv[k] for k in ("start", "media_path", "configure_replica_server",
+                                                                 "extended")):
+                raise InputError("initial_replication=%s, initial_replication_start, media_path, "
+                                 "configure_replica_server and extended_replica are Hyper-V options" % initial,
+                                 step="validate",
+                                 hint="Use initial_replication now, seed or defer with provider %s" % provider.name)
+            hyperv = initial
+        return provider.enable(refs, params["state"], params["policy"], params["placement"], hyperv,
+                               params["network_map"], params["delete_replica"])
+
+    vmdr.run(operation)
 
 
 if __name__ == "__main__":

@@ -706,7 +706,9 @@ class StartVMInitialReplication(ReplicationCommand):
                 continue
             if b.get("UseBackup"):
                 p = model.partner(rel)
-                if p is None or p[2]["state"] != "WaitingForInitialReplication":
+                # the replica must be a copy restored from backup (made a replica with -AsReplica), not the
+                # empty placeholder Enable-VMReplication creates
+                if p is None or p[2]["state"] != "WaitingForInitialReplication" or not p[1].get("restored"):
                     self.fail(ctx, "OperationFailed", "The Replica virtual machine restored from backup was not found "
                                                       "on '%s'." % rel["replica"], target=vm["name"])
                     continue

@@ -193,6 +193,8 @@ class Handler(BaseHTTPRequestHandler):
             elif action == wsman.A_COMMAND:
                 shell = srv.shells.get(req.shell_id)
                 _count, drop = srv.site.count_command(srv.host)
+                if shell is not None:
+                    srv.site.count_step(srv.host, (shell.env or {}).get("VMDR_STEP"))
                 if drop == "before":
                     self._drop()
                     return 0, None

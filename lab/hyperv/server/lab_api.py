@@ -9,6 +9,7 @@ POST /lab/fault   {json}             drop a connection or make a cmdlet fail (se
 POST /lab/fault/clear[?host=H]       remove injected faults
 POST /lab/force   {json}             force a relationship's state/health (states the lab cannot reach)
 POST /lab/vms     {json}             add VMs to a host (scale tests)
+POST /lab/restore {json}             restore a VM from "backup" onto another host (same Id, Off, no replication)
 POST /lab/reset                      back to the seeded site, counters zeroed
 GET  /lab/model                      the raw model document
 GET  /lab/hosts                      host names and roles
@@ -60,6 +61,8 @@ def handle(srv, method, path, query, data):
             return force(site, srv, args)
         if path == "/lab/vms" and method == "POST":
             return add_vms(site, srv, args)
+        if path == "/lab/restore" and method == "POST":
+            return restore(site, srv, args)
         if path == "/lab/reset" and method == "POST":
             site.reset()
             return 200, {"reset": True, "sim_time": site.clock.now()}
@@ -120,3 +123,20 @@ def add_vms(site, srv, args):
             created.append({"name": vm["name"], "id": vm["id"]})
         site.save()
     return 200, {"created": created}
+
+
+def restore(site, srv, args):
+    """{"host", "vm", "to"}: what restoring the VM's backup on another host gives: the same Id and name, Off,
+    no replication, adapters on same-named switches (or not connected). The copy is marked as restored, which
+    is what Start-VMInitialReplication -UseBackup needs on the replica side."""
+    from ..cmdlets.replication import create_replica_vm
+    host, dest = _host(srv, args["host"]), _host(srv, args["to"])
+    with site.lock:
+        site.tick()
+        vm = _find_vm(site, host, args["vm"])
+        if site.model.vm(dest, vm["id"]) is not None:
+            return 409, {"error": "a VM with the Id of %s already exists on %s" % (vm["name"], dest)}
+        copy = create_replica_vm(site.model, dest, vm, site.model.hosts[dest]["replication_server"].get("default_storage"))
+        copy["restored"] = True
+        site.save()
+        return 200, {"vm": copy["name"], "id": copy["id"], "host": dest}

@@ -258,6 +258,9 @@ class WinrmRunner(object):
         """Runs ``body`` (which sets ``$data``) with ``$in`` = payload; returns (data, host time)."""
         script = build_script(body, payload, functions)
         env, command = command_plan(script)
+        # the step name (a constant of the provider, never a user value) names the command on the host, for
+        # counting commands per step
+        env = dict(env, VMDR_STEP=step)
         stdout, stderr, status = self._execute(step, env, command)
         try:
             answer = parse_output(stdout, stderr, status)

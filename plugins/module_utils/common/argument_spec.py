@@ -21,6 +21,8 @@ def site_options(role):
             name=dict(type="str", fallback=(env_fallback, [env + "NAME"])),
             hostname=dict(type="str", fallback=(env_fallback, [env + "HOST"])),
             address=dict(type="str", fallback=(env_fallback, [env + "ADDRESS"])),
+            hosts=dict(type="list", elements="dict", options=dict(
+                hostname=dict(type="str", required=True), address=dict(type="str"), port=dict(type="int"))),
             port=dict(type="int", fallback=(env_fallback, [env + "PORT"])),
             username=dict(type="str", fallback=(env_fallback, [env + "USERNAME"])),
             password=dict(type="str", no_log=True, fallback=(env_fallback, [env + "PASSWORD"])),

@@ -11,6 +11,7 @@ from tests.integration.lab_session import run_module
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BIN = os.path.dirname(sys.executable)
 A, B, C = "hv-a1.lab.local", "hv-b1.lab.local", "hv-c1.lab.local"
+A2, B2 = "hv-a2.lab.local", "hv-b2.lab.local"
 
 
 class HvLab(object):
@@ -20,10 +21,10 @@ class HvLab(object):
         self.ca_file = ca_file
 
     @classmethod
-    def start(cls, run_dir):
+    def start(cls, run_dir, topology="standard", latency_ms=0):
         ca_file, dummy = ensure_ca(run_dir)
         cert, key = issue_server_cert(run_dir, "hyperv")
-        site = start_site(run_dir, cert=cert, key=key, fresh=True)
+        site = start_site(run_dir, cert=cert, key=key, fresh=True, topology=topology, latency_ms=latency_ms)
         return cls(run_dir, site, ca_file)
 
     def stop(self):
@@ -50,6 +51,11 @@ class HvLab(object):
                         "VMDR_%s_TRANSPORT" % role: "ntlm"})
         env.update(extra)
         return env
+
+    def site_hosts(self, names):
+        """The ``hosts`` option of a site for more simulated hosts (their endpoints)."""
+        return [{"hostname": name, "address": self.site["hosts"][name]["address"],
+                 "port": self.site["hosts"][name]["https_port"]} for name in names]
 
     def module(self, name, args, check=False, diff=False, source=A, target=B, env=None):
         """Runs vmdr.replication.<name> in a one-task play and returns its registered result."""

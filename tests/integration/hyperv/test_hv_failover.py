@@ -13,7 +13,7 @@ TEST_REIP = {"rules": [{"source": "10.10.0.0/16", "target": "10.99.0.0/16", "gat
 
 def protect(hv, vms, hours=0):
     result = hv.module("replica_enable", {"vms": vms, "policy": {"rpo": 5, "recovery_points": 4},
-                                          "network_map": {"live": LIVE}})
+                                          "network_map": {"live": LIVE}, "configure_replica_server": ["source"]})
     assert not result["failed"], result
     hv.advance(120 + hours * 3600)
 
@@ -88,6 +88,12 @@ def test_unplanned_from_a_chosen_recovery_point_then_reverse(fresh):
     assert hv.replication(B, "hv-db-01")["state"] == "Replicating"
 
 
+def fail_next_failover(hv, host, message):
+    """The next Start-VMFailover on ``host`` fails with an OperationFailed VirtualizationException."""
+    hv.lab("/fault", body={"host": host, "cmdlet": "Start-VMFailover", "error_id": "OperationFailed",
+                           "message": message, "category": "InvalidOperation", "count": 1})
+
+
 def applied_time(hv, host, vm):
     """The replica's LastAppliedLogTime (UTC, seconds): the time of its latest recovery point."""
     b64 = base64.b64encode(vm.encode("utf-8")).decode("ascii")
@@ -148,8 +154,7 @@ def test_unplanned_with_commit_through_the_module(fresh):
 def test_cancel_restarts_a_primary_left_prepared(fresh):
     hv = fresh
     protect(hv, ["hv-web-01"])
-    hv.lab("/fault", body={"host": B, "cmdlet": "Start-VMFailover", "error_id": "OperationFailed",
-                           "message": "The replica could not fail over.", "category": "InvalidOperation", "count": 1})
+    fail_next_failover(hv, B, "The replica could not fail over.")
     failed = hv.module("failover", {"mode": "planned", "vms": ["hv-web-01"]})
     assert failed["failed"] and failed["vms"][0]["error"]["step"] == "fail over replica", failed
     assert hv.replication(A, "hv-web-01")["state"] == "PreparedForFailover" and hv.nic(A, "hv-web-01")["state"] == "Off"
@@ -220,7 +225,8 @@ def test_hostile_vm_name_fails_over_and_nothing_is_injected(fresh, name):
     vm = {"name": name, "switch": "prod-web", "ip": "10.10.1.77", "prefix": 24, "gateway": "10.10.1.1", "state": "Running"}
     hv.lab("/vms", body={"host": A, "vms": [vm]})
     before_a, before_b = sorted(hv.vms(A)), sorted(hv.vms(B))
-    enabled = hv.module("replica_enable", {"vms": [name], "network_map": {"live": LIVE}})
+    enabled = hv.module("replica_enable", {"vms": [name], "network_map": {"live": LIVE},
+                                           "configure_replica_server": ["source"]})
     assert enabled["changed"] and not enabled["failed"], enabled
     hv.advance(3700)
     done = hv.module("failover", {"mode": "planned", "vms": [name], "network_map": {"live": LIVE}, "reip": REIP})
@@ -272,8 +278,7 @@ def test_test_failover_from_a_chosen_recovery_point(fresh):
 def test_a_failed_final_sync_restarts_the_primary(fresh):
     hv = fresh
     protect(hv, ["hv-web-01"])
-    hv.lab("/fault", body={"host": A, "cmdlet": "Start-VMFailover", "error_id": "OperationFailed",
-                           "message": "The final replication failed.", "category": "InvalidOperation", "count": 1})
+    fail_next_failover(hv, A, "The final replication failed.")
     failed = hv.module("failover", {"mode": "planned", "vms": ["hv-web-01"]})
     assert failed["failed"], failed
     error = failed["vms"][0]["error"]

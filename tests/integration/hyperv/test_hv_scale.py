@@ -15,11 +15,11 @@ def test_fifty_vms_cost_one_command_per_host_and_step(fresh):
             "state": "Running"} for i, n in enumerate(names)]
     hv.lab("/vms", body={"host": A, "vms": vms})
     hv.lab("/stats/reset")
-    enabled = hv.module("replica_enable", {"vms": names, "policy": {"rpo": 5}})
+    enabled = hv.module("replica_enable", {"vms": names, "policy": {"rpo": 5}, "configure_replica_server": ["source"]})
     assert enabled["changed"] and not enabled["failed"], enabled["msg"] if enabled["failed"] else ""
     assert len([v for v in enabled["vms"] if v["changed"]]) == 50
-    # source: the enable step; target: the replica server check
-    assert commands(hv) == {A: 1, B: 1, "hv-c1.lab.local": 0}
+    # source: configuring its replica server (for the planned failover below), the enable step; target: the check
+    assert commands(hv) == {A: 2, B: 1, "hv-c1.lab.local": 0}
     assert hv.stats()["hosts"][A]["cmdlets"]["Enable-VMReplication"] == 50
 
     hv.advance(3700)

@@ -73,3 +73,34 @@ def test_cli(tmp_path):
     finally:
         down = cli("down")
     assert down.returncode == 0 and json.loads(cli("status").stdout) == {"running": False}
+
+
+def test_scale_topology_and_commands_counted_per_step(tmp_path, hv_launch):
+    run_dir = str(tmp_path)
+    site = hv_launch.start_site(run_dir, topology="scale", fresh=True)
+    try:
+        roles = {h: v["role"] for h, v in site["hosts"].items()}
+        assert roles == {"hv-a1.lab.local": "primary", "hv-a2.lab.local": "primary", "hv-b1.lab.local": "replica",
+                         "hv-b2.lab.local": "replica", "hv-c1.lab.local": "extended-replica"}
+        # the second primary replicates to either replica host, which both authorize it
+        r = _ps(site, "hv-a2.lab.local", "(Get-VMSwitch | ForEach-Object Name) -join ','")
+        assert r.std_out == b"prod-db,prod-web\r\n", r.std_err  # Get-VMSwitch lists by name
+        entries = _ps(site, "hv-b2.lab.local", "(Get-VMReplicationAuthorizationEntry | ForEach-Object "
+                                               "AllowedPrimaryServer) -join ','")
+        assert entries.std_out == b"hv-a1.lab.local,hv-a2.lab.local\r\n", entries.std_err
+        hv_launch.lab_request(site, "/reset")
+        assert set(hv_launch.lab_request(site, "/hosts", method="GET")) == set(roles)  # reset keeps the topology
+
+        # a client that names its step in the shell variable VMDR_STEP gets its commands counted per step
+        hv_launch.lab_request(site, "/stats/reset")
+        h = site["hosts"][A]
+        protocol = winrm.Session(h["endpoint"], auth=(h["username"], h["password"]), transport="ntlm").protocol
+        for step in ("read VMs", "read VMs", "test failover"):
+            shell = protocol.open_shell(env_vars={"VMDR_STEP": step})
+            command = protocol.run_command(shell, "hostname")
+            protocol.get_command_output(shell, command)
+            protocol.close_shell(shell)
+        stats = hv_launch.lab_request(site, "/stats", method="GET")["hosts"][A]
+        assert stats["commands"] == 3 and stats["steps"] == {"read VMs": 2, "test failover": 1}, stats
+    finally:
+        hv_launch.stop_site(run_dir)

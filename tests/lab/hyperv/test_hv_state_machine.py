@@ -87,7 +87,23 @@ def test_row03_scheduled_initial_replication(hv):
              fq("InvalidParameter", "StartVMInitialReplication"))
     hv.fails(A, "Start-VMInitialReplication -VMName hv-web-01 -DestinationPath E:\\IR -UseBackup",
              fq("InvalidParameter", "StartVMInitialReplication"))
-    hv.ok(A, "Start-VMInitialReplication -VMName hv-web-01 -UseBackup")  # replica restored from backup
+    # the placeholder Enable-VMReplication made is not a copy restored from backup
+    hv.fails(A, "Start-VMInitialReplication -VMName hv-web-01 -UseBackup",
+             fq("OperationFailed", "StartVMInitialReplication"))
+    assert hv.state(A, WEB) == "ReadyForInitialReplication"
+
+
+def test_row03_initial_replication_from_a_restored_backup(hv):
+    hv.lab("/restore", body={"host": A, "vm": WEB, "to": B})
+    restored = hv.ok(B, "$v = Get-VM -Name hv-web-01; [ordered]@{State=$v.State.ToString(); Id=\"$($v.Id)\"}")[0]
+    assert restored["State"] == "Off"
+    # Enable on the primary refuses a same-Id VM that was not made a replica first
+    hv.fails(A, "Enable-VMReplication hv-web-01 hv-b1.lab.local 80 Kerberos", fq("OperationFailed", "EnableVMReplication"))
+    hv.ok(B, "Enable-VMReplication -VMName hv-web-01 -AsReplica -AllowedPrimaryServer hv-a1.lab.local")
+    hv.enable()
+    a = hv.repl(A, WEB)
+    assert a["VMId"] == restored["Id"] and hv.state(B, WEB) == "WaitingForInitialReplication"
+    hv.ok(A, "Start-VMInitialReplication -VMName hv-web-01 -UseBackup")
     assert hv.state(A, WEB) == "InitialReplicationInProgress"
     hv.advance(120)
     assert (hv.state(A, WEB), hv.state(B, WEB)) == ("Replicating", "Replicating")

@@ -6,59 +6,112 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import fnmatch
 import re
 import time
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, VmdrError, WaitTimeout
-from ansible_collections.vmdr.replication.plugins.module_utils.clients.winrm_runner import (
-    WinrmRunner, error_from, parse_time)
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.winrm_runner import error_from, parse_time
 from ansible_collections.vmdr.replication.plugins.module_utils.common.results import Batch
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.network_map import NetworkMap
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.policy import ReplicationPolicy
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.base import ReplicationProvider
-from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import scripts
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import scripts, sites
 
 try:
     import netaddr
 except ImportError:
     netaddr = None
 
-DEFAULT_PORT = 5986
 DEFAULT_OPTIONS = {"timeout": 1800, "poll_interval": 5, "operation_timeout": 20}
 TEST_SUFFIX = " - Test"
 PAUSED = ("Suspended", "ResynchronizeSuspended")
 FAILED_OVER = ("FailedOverWaitingCompletion", "FailedOver")
-_DNS_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+_WINDOWS_PATH = re.compile(r"^([A-Za-z]:\\|\\\\[^\\]+\\[^\\]+)")
+INITIAL_METHODS = ("now", "defer", "scheduled", "export", "import", "seed")
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
-
-
-class HypervHost(object):
-    """A site: the Hyper-V host name (as Hyper-V knows it) and the runner that reaches it."""
-
-    def __init__(self, name, hostname, runner):
-        self.name = name
-        self.hostname = hostname
-        self.runner = runner
-
-    def run(self, step, body, payload):
-        return self.runner.run(step, body, payload, functions=scripts.FUNCTIONS)
 
 
 def vm_entry(index, ref):
     return {"i": index, "name": ref.name, "id": ref.uuid, "label": ref.label}
 
 
+def utc_time(value, option, step):
+    """An ISO 8601 time (UTC unless it carries an offset; seconds optional) as 'YYYY-MM-DDTHH:MM:SSZ', or None when
+    ``value`` does not look like a time at all."""
+    if not _ISO_TIME.match(value):
+        return None
+    value = re.sub(r"([T ]\d{2}:\d{2})(?=$|Z|[+-])", r"\1:00", value)  # minutes only: seconds 00
+    stamp = parse_time(value if value[-1] in "Z" or re.search(r"[+-]\d{2}:?\d{2}$", value) else value + "Z")
+    if stamp is None:
+        raise InputError("%s '%s' is not a valid time" % (option, value), step=step)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def recovery_point_spec(value):
     value = (value or "latest").strip()
     if value.lower() == "latest":
         return {"kind": "latest", "value": None}
-    if _ISO_TIME.match(value):
-        value = re.sub(r"([T ]\d{2}:\d{2})(?=$|Z|[+-])", r"\1:00", value)  # minutes only: seconds 00
-        stamp = parse_time(value if value[-1] in "Z" or re.search(r"[+-]\d{2}:?\d{2}$", value) else value + "Z")
-        if stamp is None:
-            raise InputError("recovery_point '%s' is not a valid time" % value, step="validate recovery point")
-        return {"kind": "time", "value": stamp.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    stamp = utc_time(value, "recovery_point", "validate recovery point")
+    if stamp:
+        return {"kind": "time", "value": stamp}
     return {"kind": "id", "value": value}
+
+
+def initial_settings(value):
+    """replica_enable's Hyper-V settings: ``initial_replication`` as a method name, or a dict with ``method``,
+    ``start`` (scheduled), ``media_path`` (export/import) and ``configure_replica_server`` (site roles)."""
+    settings = dict(value) if isinstance(value, dict) else {"method": value}
+    method = settings.get("method") or "now"
+    step = "validate initial replication"
+    if method not in INITIAL_METHODS:
+        raise InputError("initial_replication=%s is not supported by the hyperv provider" % method, step=step,
+                         hint="Use one of %s" % ", ".join(INITIAL_METHODS))
+    start = (settings.get("start") or "").strip()
+    if method == "scheduled":
+        settings["start"] = utc_time(start, "initial_replication_start", step) if start else None
+        if not settings["start"]:
+            raise InputError("initial_replication=scheduled needs initial_replication_start as an ISO 8601 time",
+                             step=step, hint="Set initial_replication_start, e.g. 2026-11-22T22:00:00Z (at most "
+                                             "7 days ahead of the host's clock)")
+    elif start:
+        raise InputError("initial_replication_start applies only to initial_replication=scheduled", step=step)
+    path = settings.get("media_path") or ""
+    if method in ("export", "import"):
+        if not _WINDOWS_PATH.match(path):
+            raise InputError("initial_replication=%s needs media_path, an absolute Windows path (E:\\IR or "
+                             "\\\\server\\share), not '%s'" % (method, path), step=step,
+                             hint="Set media_path; each VM's copy goes to a folder named by its VM Id under it")
+    elif path:
+        raise InputError("media_path applies only to initial_replication=export or import", step=step)
+    settings["method"] = method
+    settings["configure_replica_server"] = list(settings.get("configure_replica_server") or [])
+    settings["extended"] = extended_settings(settings.get("extended"))
+    return settings
+
+
+def extended_settings(value):
+    """extended_replica {hostname, port, rpo}: the third server the replica host forwards to, or None."""
+    if not value or not value.get("hostname"):
+        return None
+    hostname = value["hostname"]
+    step = "validate extended replication"
+    sites.check_host_name(hostname, "extended_replica.hostname")
+    rpo = value.get("rpo") or 5
+    if rpo not in (5, 15):
+        raise InputError("extended_replica.rpo must be 5 or 15 (minutes): extended replication runs every 5 or 15 "
+                         "minutes, not every 30 s", step=step, hint="Set extended_replica.rpo to 5 or 15")
+    return {"server": hostname, "port": int(value.get("port") or 80), "frequency_sec": int(rpo * 60)}
+
+
+def server_problem(facts, peer):
+    """Why the replica server in ``facts`` would refuse replication from ``peer``, or None."""
+    if not facts.get("enabled"):
+        return "Hyper-V Replica (the replica server role) is not enabled"
+    if not facts.get("any_server") and not any(fnmatch.fnmatch(peer.lower(), (entry or "").lower())
+                                               for entry in facts.get("entries") or []):
+        return "no replication authorization entry allows primary server '%s'" % peer
+    return None
 
 
 def point_details(item, point, mode):
@@ -86,54 +139,63 @@ class HypervProvider(ReplicationProvider):
 
     def __init__(self, *args, **kwargs):
         super(HypervProvider, self).__init__(*args, **kwargs)
-        self._hosts = {}
+        self._sites = {}
         self._unreachable = {}
 
     # ---- sites -------------------------------------------------------------------------------------
 
-    def host(self, role, required=True):
-        if role in self._hosts:
-            return self._hosts[role]
+    def site(self, role, required=True):
+        """The hosts of the ``role`` site (``hostname`` plus ``hosts``), or None when it is optional and not given."""
+        if role in self._sites:
+            return self._sites[role]
         params = self.site_params(role, required)
         if params is None:
             return None
-        hostname = params["hostname"]
-        if not _DNS_NAME.match(hostname) or re.match(r"^[\d.]+$", hostname):
-            raise InputError("%s.hostname '%s' must be the Hyper-V host's DNS name (Hyper-V Replica refuses IP "
-                             "addresses); put the address to connect to in %s.address" % (role, hostname, role),
-                             step="connect")
-        port = params.get("port") or DEFAULT_PORT
-        name = params.get("name") or hostname
-        transport = params.get("transport") or "ntlm"
-        runner = WinrmRunner(name, params.get("address") or hostname, port=port, username=params.get("username"),
-                             password=params.get("password"), transport=transport,
-                             scheme="http" if port == 5985 else "https",
-                             validate_certs=params.get("validate_certs", True), ca_path=params.get("ca_path"),
-                             client_cert=params.get("client_cert"), client_key=params.get("client_key"),
-                             operation_timeout=self.options["operation_timeout"], server_name=hostname)
-        self._hosts[role] = HypervHost(name, hostname, runner)
-        if "source" in self._hosts and "target" in self._hosts and \
-                self._hosts["source"].hostname.lower() == self._hosts["target"].hostname.lower():
-            raise InputError("source and target are the same Hyper-V host", step="connect",
-                             hint="Point target at the recovery host")
-        return self._hosts[role]
+        self._sites[role] = sites.build_site(role, params, self.options["operation_timeout"])
+        if "source" in self._sites and "target" in self._sites:
+            shared = set(h.hostname.lower() for h in self._sites["source"].hosts) & \
+                set(h.hostname.lower() for h in self._sites["target"].hosts)
+            if shared:
+                raise InputError("source and target share the Hyper-V host %s" % ", ".join(sorted(shared)),
+                                 step="connect", hint="Point target at the recovery hosts")
+        return self._sites[role]
+
+    def host(self, role, required=True):
+        """The first host of a site: the one named by its ``hostname``."""
+        site = self.site(role, required)
+        return site.hosts[0] if site is not None else None
+
+    def host_of(self, role, label):
+        """The host of ``role`` holding the VM ``label`` (after a locate), else the site's first host."""
+        site = self.site(role)
+        return site.where.get(label) or site.hosts[0]
 
     def optional_run(self, role, step, body, payload):
-        """Runs on a site that may be down (unplanned failover): None when unreachable or not configured."""
-        host = self.host(role, required=False)
-        if host is None:
+        """Runs on a site that may be down (unplanned failover): None when unreachable or not configured.
+        On a site of several hosts the VMs are located first and the per-VM results of all hosts are joined."""
+        site = self.site(role, required=False)
+        if site is None:
             return None, None
         try:
-            return host.run(step, body, payload)
+            if not site.multi:
+                return site.hosts[0].run(step, body, payload)
+            entries = payload.get("vms") or []
+            sites.locate(site, entries)
+            items, now = [], None
+            for host, mine in sites.group(site, entries):
+                data, now = host.run(step, body, dict(payload, vms=mine))
+                items += (data.get("vms") if isinstance(data, dict) and "vms" in data else data) or []
+            return {"vms": items}, now
         except VmdrError as exc:
             self._unreachable[role] = exc
-            self.warn("%s site '%s' could not be read (%s); continuing without it" % (role, host.name, exc))
+            self.warn("%s site '%s' could not be read (%s); continuing without it" % (role, site.hosts[0].name, exc))
             return None, None
 
     def close(self):
-        for host in self._hosts.values():
-            host.runner.close()
-        self._hosts = {}
+        for site in self._sites.values():
+            for host in site.hosts:
+                host.runner.close()
+        self._sites = {}
 
     # ---- helpers -----------------------------------------------------------------------------------
 
@@ -168,42 +230,106 @@ class HypervProvider(ReplicationProvider):
                                                  step=item.get("step") or step))
         return good
 
-    def _run_each(self, batch, refs, role, step, body, payload, labels=None):
+    def _place(self, batch, role, entries, missing="fail"):
+        """The entries whose host is known, after locating them on a site of several hosts. ``missing``: "fail"
+        fails VMs found on no host, "skip" leaves them out (nothing to do there)."""
+        site = self.site(role)
+        try:
+            lost, ambiguous = sites.locate(site, entries)
+        except VmdrError as exc:
+            for entry in entries:
+                batch.fail(entry["label"], VmdrError(exc.message, vm=entry["label"], site=exc.site, step="find VM",
+                                                     hint=exc.hint, fault=exc.fault))
+            return []
+        for label, hosts in ambiguous.items():
+            batch.fail(label, sites.ambiguous_error(site, label, hosts))
+        if missing == "fail":
+            for label in lost:
+                batch.fail(label, sites.missing_error(site, label))
+        return [entry for entry in entries if not batch[entry["label"]].failed and entry["label"] in site.where]
+
+    def _run_grouped(self, batch, refs, role, step, body, payload, entries, missing="fail"):
+        """Runs ``body`` for ``entries`` as one command per host holding them; {label: data} of the VMs that worked."""
+        good, now = {}, None
+        for host, mine in sites.group(self.site(role), self._place(batch, role, entries, missing)):
+            try:
+                data, now = host.run(step, body, dict(payload, vms=mine,
+                                                      check=bool(payload.get("check", self.check_mode))))
+            except VmdrError as exc:
+                for entry in mine:
+                    batch.fail(entry["label"], VmdrError(exc.message, vm=entry["label"], site=host.name, step=step,
+                                                         hint=exc.hint, fault=exc.fault))
+                continue
+            if isinstance(data, dict) and "vms" in data:
+                data = data["vms"]
+            good.update(self._collect(batch, refs, host, step, data))
+        return good, now
+
+    def _run_each(self, batch, refs, role, step, body, payload, labels=None, missing="fail"):
         entries = self._entries(batch, refs, labels)
         if not entries:
             return {}, None
-        host = self.host(role)
-        payload = dict(payload, vms=entries, check=bool(payload.get("check", self.check_mode)))
-        try:
-            data, now = host.run(step, body, payload)
-        except VmdrError as exc:
-            for entry in entries:
-                batch.fail(refs[entry["i"]].label, VmdrError(exc.message, vm=refs[entry["i"]].label, site=host.name,
-                                                             step=step, hint=exc.hint, fault=exc.fault))
-            return {}, None
-        if isinstance(data, dict) and "vms" in data:
-            data = data["vms"]
-        return self._collect(batch, refs, host, step, data), now
+        return self._run_grouped(batch, refs, role, step, body, payload, entries, missing)
 
     def _read(self, batch, refs, role, nics=False, labels=None):
         return self._run_each(batch, refs, role, "read VMs", scripts.READ, {"nics": nics, "measure": False},
                               labels=labels)
 
-    def _server(self, role, step="read host"):
-        data, dummy = self.host(role).run(step, scripts.SERVER, {})
-        return data
+    def _host_facts(self, role, host, step="read host"):
+        """Replica server configuration and switches of one host, read at most once per call."""
+        site = self.site(role)
+        key = host.hostname.lower()
+        if key not in site.facts:
+            data, dummy = host.run(step, scripts.SERVER, {})
+            site.facts[key] = data
+        return site.facts[key]
 
-    def _ensure_server(self, role, peer, step):
-        """The host of ``role`` accepts replication from ``peer`` (Kerberos); returns its server facts."""
-        host = self.host(role)
+    def _switches(self, role, label):
+        """{switch: type} of the host of ``role`` holding ``label``."""
+        facts = self._host_facts(role, self.host_of(role, label))
+        return dict((s["name"], s["type"]) for s in facts.get("switches") or [])
+
+    def _ensure_servers(self, role, peers, step, configure=False):
+        """Each host in ``peers`` ({host: set of peer host names}) accepts replication from its peers; returns
+        {host name: server facts}. Only with ``configure`` (replica_enable's configure_replica_server) is a
+        replica server enabled or an authorization entry added (Kerberos)."""
+        out = {}
+        for host in sorted(peers, key=lambda h: h.hostname):
+            changed = False
+            for peer in sorted(peers[host]):
+                facts = self._ensure_server(role, host, peer, step, configure)
+                changed = changed or facts["changed"]
+            out[host.hostname.lower()] = dict(facts, changed=changed)
+        return out
+
+    def _ensure_server(self, role, host, peer, step, configure):
+        if not configure:
+            facts = self._host_facts(role, host, step)
+            problem = server_problem(facts, peer)
+            if problem:
+                raise VmdrError("%s on host '%s', which must accept replication from '%s'" % (problem, host.hostname, peer),
+                                site=host.name, step=step,
+                                hint="Set configure_replica_server: [%s] on vmdr.replication.replica_enable, or on %s run "
+                                     "Set-VMReplicationServer -ReplicationEnabled $true -AllowedAuthenticationType "
+                                     "Kerberos and New-VMReplicationAuthorizationEntry -AllowedPrimaryServer %s"
+                                     % (role, host.hostname, peer))
+            return dict(facts, changed=False)
         payload = {"peer": peer, "trust_group": "vmdr", "check": self.check_mode}
         data, dummy = host.run(step, scripts.SERVER_ENSURE, payload)
         facts = data.get("facts") or {}
         if data.get("changed"):
             self.warn("%s replica server on '%s' configured to accept replication from '%s'%s"
                       % (role, host.hostname, peer, " (check mode: would be)" if self.check_mode else ""))
+        self.site(role).facts[host.hostname.lower()] = dict(facts)
         facts["changed"] = bool(data.get("changed"))
         return facts
+
+    def _pairs(self, labels, role, peer_role):
+        """{host of ``role``: set of host names of ``peer_role``} over the located VMs ``labels``."""
+        out = {}
+        for label in labels:
+            out.setdefault(self.host_of(role, label), set()).add(self.host_of(peer_role, label).hostname)
+        return out
 
     @staticmethod
     def _auth(facts, site):
@@ -298,22 +424,23 @@ class HypervProvider(ReplicationProvider):
     def _wait_ready(self, batch, refs, names, timeout, started):
         """``names``: {label: VM name at the target} of VMs not ready yet; polls (one command per round) until each
         runs with a healthy heartbeat (when Hyper-V reports one), then records time_to_ready_seconds."""
-        host = self.host("target")
+        site = self.site("target")
         pending = dict(names)
         deadline = time.time() + timeout
         while pending and time.time() < deadline:
             time.sleep(self.options["poll_interval"])
-            entries = [{"i": index, "name": pending[ref.label], "id": None, "label": pending[ref.label]}
+            entries = [{"i": index, "name": pending[ref.label], "id": None, "label": ref.label}
                        for index, ref in enumerate(refs) if ref.label in pending]
-            data, dummy = host.run("wait until ready", scripts.POWER, {"vms": entries, "check": True})
-            for item in data or []:
-                label = refs[item["i"]].label
-                if item.get("ok") and self._ready(item.get("data")):
-                    batch[label].details["time_to_ready_seconds"] = round(time.time() - started, 1)
-                    pending.pop(label, None)
+            for host, mine in sites.group(site, entries):
+                data, dummy = host.run("wait until ready", scripts.POWER, {"vms": mine, "check": True})
+                for item in data or []:
+                    label = refs[item["i"]].label
+                    if item.get("ok") and self._ready(item.get("data")):
+                        batch[label].details["time_to_ready_seconds"] = round(time.time() - started, 1)
+                        pending.pop(label, None)
         for label in pending:
             batch.fail(label, WaitTimeout("'%s' is not running with a healthy heartbeat after %s s" % (names[label], timeout),
-                                          vm=label, site=host.name, step="wait until ready",
+                                          vm=label, site=self.host_of("target", label).name, step="wait until ready",
                                           hint="Check the VM console on the recovery host; raise ready_timeout"))
 
     # ---- info --------------------------------------------------------------------------------------
@@ -330,7 +457,10 @@ class HypervProvider(ReplicationProvider):
         for role, host in (("source", src), ("target", tgt)):
             if host is None:
                 continue
-            data, now = self.optional_run(role, "read replication", scripts.READ, payload)
+            if refs or not self.site(role).multi:
+                data, now = self.optional_run(role, "read replication", scripts.READ, payload)
+            else:
+                data, now = self._read_all_hosts(role, payload)
             if data is not None:
                 sides[role] = (data.get("vms") or [], parse_time(now), host)
         if not sides:
@@ -353,6 +483,19 @@ class HypervProvider(ReplicationProvider):
                 pairs[label][role] = item
                 pairs[label]["now"] = pairs[label]["now"] or now
         return [self._info_entry(label, pairs[label]) for label in order]
+
+    def _read_all_hosts(self, role, payload):
+        """replica_info without names on a site of several hosts: every host's replicated VMs, joined."""
+        items, now = [], None
+        for host in self.site(role).hosts:
+            try:
+                data, now = host.run("read replication", scripts.READ, payload)
+            except VmdrError as exc:
+                self._unreachable[role] = exc
+                self.warn("%s host '%s' could not be read (%s); continuing without it" % (role, host.name, exc))
+                continue
+            items += data.get("vms") or []
+        return ({"vms": items}, now) if now is not None else (None, None)
 
     def _info_entry(self, label, pair):
         out = {"name": label, "state": "unknown", "health": "critical", "source": None, "replica": None,
@@ -419,57 +562,113 @@ class HypervProvider(ReplicationProvider):
         if placement and any(placement.values()):
             self.warn("placement is ignored by the hyperv provider: replicas go to the replica server's storage "
                       "location for the source host")
+        initial = initial_settings(initial_replication)
         if state == "absent":
+            if initial["extended"] and self.host("target", required=False) is not None:
+                self._extend(batch, refs, state, initial["extended"], None, set(r.label for r in refs))
             return self._remove(batch, refs, delete_replica)
         pol = ReplicationPolicy.from_params(policy, "hyperv")
-        if initial_replication == "seed":
-            raise InputError("initial_replication=seed is not supported by the hyperv provider", step="validate",
-                             hint="Use now or defer")
+        configure = initial["configure_replica_server"]
         nmap = NetworkMap.from_params(network_map)
-        src = self.host("source")
-        tgt = self.host("target")
-        facts = self._ensure_server("target", src.hostname, "check replica server")
-        auth, port = self._auth(facts, tgt.name)
-        switches = dict((s["name"], s["type"]) for s in facts.get("switches") or [])
+        src_site, tgt_site = self.site("source"), self.site("target")
+        entries = self._place(batch, "source", self._entries(batch, refs))
+        # the replica host: where a replica (or a restored copy) already is, else the target host paired with the
+        # source host (first with first, second with second, ... round robin)
+        self._place(batch, "target", entries, missing="skip")
+        for entry in entries:
+            if entry["label"] not in tgt_site.where:
+                index = src_site.hosts.index(src_site.where[entry["label"]])
+                tgt_site.where[entry["label"]] = tgt_site.hosts[index % len(tgt_site.hosts)]
+        # networks are checked before any host is configured: bad input changes nothing
         setup = {}
         if network_map:
             read, dummy = self._read(batch, refs, "source", nics=True)
             for label, data in read.items():
-                live = self._switch_plan(batch, label, data.get("nics"), nmap, "live", switches, tgt.name, True)
-                test = self._switch_plan(batch, label, data.get("nics"), nmap, "test", switches, tgt.name,
+                switches, site_name = self._switches("target", label), self.host_of("target", label).name
+                live = self._switch_plan(batch, label, data.get("nics"), nmap, "live", switches, site_name, True)
+                test = self._switch_plan(batch, label, data.get("nics"), nmap, "test", switches, site_name,
                                          False) if nmap.test else []
                 if live is not None and test is not None:
                     setup[label] = {"live": live, "test": test}
-        payload = {"state": state, "initial": initial_replication, "replica_server": tgt.hostname,
-                   "replica_port": port, "auth": auth,
+        entries = [e for e in entries if not batch[e["label"]].failed]
+        labels = [e["label"] for e in entries]
+        facts = self._ensure_servers("target", self._pairs(labels, "target", "source"), "check replica server",
+                                     "target" in configure)
+        reverse = self._ensure_servers("source", self._pairs(labels, "source", "target"), "prepare reverse replication",
+                                       True) if "source" in configure else {}
+        for entry in entries:
+            replica = self.host_of("target", entry["label"])
+            primary = self.host_of("source", entry["label"])
+            # a host configured for this VM's replication (or its reverse) changes the VM's protection
+            batch[entry["label"]].changed = facts[replica.hostname.lower()]["changed"] or \
+                (reverse.get(primary.hostname.lower()) or {}).get("changed", False)
+            auth, port = self._auth(facts[replica.hostname.lower()], replica.name)
+            entry.update(replica_server=replica.hostname, replica_port=port, auth=auth,
+                         peer=self.host_of("source", entry["label"]).hostname)
+        entries = [e for e in entries if not batch[e["label"]].failed]
+        if initial["method"] == "seed":
+            seeded, dummy = self._run_grouped(batch, refs, "target", "adopt restored copy", scripts.SEED_REPLICA, {},
+                                              entries)
+            for label, data in seeded.items():
+                batch[label].changed = batch[label].changed or bool(data.get("changed"))
+            entries = [e for e in entries if not batch[e["label"]].failed]
+        payload = {"state": state, "initial": initial["method"], "start": initial.get("start"),
+                   "media_path": initial.get("media_path"),
                    "policy": {"frequency_sec": int(pol.rpo * 60), "recovery_history": pol.recovery_points,
                               "vss_hours": 1 if pol.quiesce else 0}}
-        results, dummy = self._run_each(batch, refs, "source", "enable replication", scripts.ENABLE, payload)
+        results, dummy = self._run_grouped(batch, refs, "source", "enable replication", scripts.ENABLE, payload,
+                                           entries)
         for label, data in results.items():
             item = batch[label]
-            item.changed = bool(data.get("changed"))
+            item.changed = item.changed or bool(data.get("changed"))
             item.before = self._record(data.get("before"), pol)
             item.after = self._record(data.get("after"), pol) if not self.check_mode else \
                 dict(self._record(data.get("before"), pol) or {}, state="paused" if state == "paused" else "enabled",
                      policy=pol.as_dict())
+        if initial["extended"]:
+            self._extend(batch, refs, state, initial["extended"], pol, set(results))
+        if initial["method"] == "import" and state != "absent":
+            imported, dummy = self._run_each(batch, refs, "target", "import initial copy", scripts.IMPORT_REPLICA,
+                                             {"media_path": initial["media_path"]}, labels=set(results))
+            for label, data in imported.items():
+                if data.get("changed"):
+                    batch[label].changed = True
+                    if not self.check_mode:
+                        batch[label].after = dict(batch[label].after or {},
+                                                  replication_state=(data.get("replication") or {}).get("state"))
         if setup and not self.check_mode:
-            refs_setup = [r for r in refs if r.label in setup]
             entries = self._entries(batch, refs, set(setup))
             for entry in entries:
                 entry.update(setup[entry["label"]])
-            if entries:
-                host = tgt
-                try:
-                    data, dummy = host.run("map replica networks", scripts.REPLICA_SETUP,
-                                           {"vms": entries, "state": state, "check": False})
-                    for label, got in self._collect(batch, refs, host, "map replica networks", data).items():
-                        if got.get("changed"):
-                            batch[label].changed = True
-                except VmdrError as exc:
-                    for ref in refs_setup:
-                        batch.fail(ref.label, VmdrError(exc.message, vm=ref.label, site=host.name,
-                                                        step="map replica networks", hint=exc.hint))
+            mapped, dummy = self._run_grouped(batch, refs, "target", "map replica networks", scripts.REPLICA_SETUP,
+                                              {"state": state, "check": False}, entries)
+            for label, got in mapped.items():
+                if got.get("changed"):
+                    batch[label].changed = True
         return batch
+
+    def _extend(self, batch, refs, state, extended, pol, labels):
+        """Extended replication (replica host -> third server): enabled once the replica has its initial copy, so
+        a later run finishes what an early one reports as pending."""
+        if state != "absent" and extended["frequency_sec"] < int(pol.rpo * 60):
+            for label in labels:
+                batch.fail(label, InputError("extended_replica.rpo is below the policy rpo", vm=label,
+                                             step="validate extended replication",
+                                             hint="Set extended_replica.rpo to at least policy.rpo"))
+            return
+        results, dummy = self._run_each(batch, refs, "target", "extended replication", scripts.EXTEND,
+                                        dict(extended, state=state), labels=labels,
+                                        missing="skip" if state == "absent" else "fail")
+        for label, data in results.items():
+            item = batch[label]
+            item.changed = item.changed or bool(data.get("changed"))
+            ext = data.get("extended")
+            item.details["extended"] = {"replica_server": (ext or {}).get("replica_server") or extended["server"],
+                                        "replication_state": (ext or {}).get("state"),
+                                        "pending": bool(data.get("pending"))}
+            if data.get("pending"):
+                self.warn("extended replication of '%s' starts once its replica on '%s' has the initial copy; run "
+                          "again then" % (label, self.host_of("target", label).hostname))
 
     @staticmethod
     def _record(repl, pol=None):
@@ -486,13 +685,14 @@ class HypervProvider(ReplicationProvider):
         results, dummy = self._run_each(batch, refs, "source", "remove replication", scripts.ENABLE,
                                         {"state": "absent", "policy": {}})
         for label, data in results.items():
-            batch[label].changed = bool(data.get("changed"))
+            batch[label].changed = batch[label].changed or bool(data.get("changed"))
             batch[label].before = self._record(data.get("before"))
             batch[label].after = None
         if self.host("target", required=False) is not None:
             replica, dummy = self._run_each(batch, refs, "target", "remove replication on the replica",
                                             scripts.REPLICA_SETUP, {"state": "absent",
-                                                                    "delete_replica": bool(delete_replica)})
+                                                                    "delete_replica": bool(delete_replica)},
+                                            missing="skip")
             for label, data in replica.items():
                 if data.get("changed"):
                     batch[label].changed = True
@@ -529,7 +729,7 @@ class HypervProvider(ReplicationProvider):
             if wait_within_rpo:
                 batch.fail(label, VmdrError("still outside its RPO (replication state %s, newest replication %s)"
                                             % (after.get("replication_state"), after.get("latest_recovery_point")),
-                                            vm=label, site=self.host("source").name, step="wait within RPO",
+                                            vm=label, site=self.host_of("source", label).name, step="wait within RPO",
                                             hint="Check the replication health with replica_info and the network "
                                                  "between the hosts"))
         return batch
@@ -553,13 +753,14 @@ class HypervProvider(ReplicationProvider):
         nmap = NetworkMap.from_params(network_map)
         if mode == "test":
             nmap.check_test_apart_from_live()
-        tgt = self.host("target")
-        facts = self._server("target")
-        switches = dict((s["name"], s["type"]) for s in facts.get("switches") or [])
         read, dummy = self._read(batch, refs, "source", nics=True)
+        self._place(batch, "target", self._entries(batch, refs, set(read)))
         plans = {}
         for label, data in read.items():
-            plan = self._switch_plan(batch, label, data.get("nics"), nmap, mode, switches, tgt.name, False)
+            if batch[label].failed:
+                continue
+            plan = self._switch_plan(batch, label, data.get("nics"), nmap, mode, self._switches("target", label),
+                                     self.host_of("target", label).name, False)
             if plan is not None:
                 plans[label] = plan
         return self._apply_replica_network(batch, refs, plans, "live" if mode == "live" else "test", "map networks")
@@ -571,15 +772,8 @@ class HypervProvider(ReplicationProvider):
             entries.append(entry)
         if not entries:
             return batch
-        host = self.host("target")
-        try:
-            data, dummy = host.run(step, scripts.REPLICA_NETWORK, {"vms": entries, "check": self.check_mode})
-        except VmdrError as exc:
-            for entry in entries:
-                batch.fail(entry["label"], VmdrError(exc.message, vm=entry["label"], site=host.name, step=step,
-                                                     hint=exc.hint))
-            return batch
-        for label, got in self._collect(batch, refs, host, step, data).items():
+        done, dummy = self._run_grouped(batch, refs, "target", step, scripts.REPLICA_NETWORK, {}, entries)
+        for label, got in done.items():
             item = batch[label]
             item.changed = bool(got.get("changed"))
             before, after = got.get("before") or {}, got.get("after") or {}
@@ -602,7 +796,7 @@ class HypervProvider(ReplicationProvider):
         read, dummy = self._read(batch, refs, "source", nics=True)
         plans, raw = {}, {}
         for label, data in read.items():
-            plan, entries = self._reip_plan(batch, label, data.get("nics"), planner, self.host("source").name)
+            plan, entries = self._reip_plan(batch, label, data.get("nics"), planner, self.host_of("source", label).name)
             if plan is not None:
                 plans[label], raw[label] = plan, entries
         self._check_overlap(batch, raw)
@@ -634,7 +828,6 @@ class HypervProvider(ReplicationProvider):
             return self._cancel(batch, refs, settings)
         nmap = NetworkMap.from_params(settings.get("network_map"))
         planner = settings.get("reip")
-        tgt = self.host("target")
         if mode == "test":
             nmap.check_test_apart_from_live()
         needs_source = mode == "planned" or planner is not None or (mode == "test" and nmap.test) or \
@@ -650,8 +843,7 @@ class HypervProvider(ReplicationProvider):
                 for item in data.get("vms") or []:
                     if item.get("ok"):
                         source_read[refs[item["i"]].label] = item.get("data") or {}
-        facts = self._server("target")
-        switches = dict((s["name"], s["type"]) for s in facts.get("switches") or [])
+        self._place(batch, "target", self._entries(batch, refs))
         extra = {}
         reip_raw = {}
         for ref in refs:
@@ -659,12 +851,13 @@ class HypervProvider(ReplicationProvider):
             if batch[label].failed:
                 continue
             src = source_read.get(label)
+            switches, tgt_name = self._switches("target", label), self.host_of("target", label).name
             extra[label] = {"point": points.get(label)}
             if mode == "unplanned" and src and not settings.get("allow_source_running"):
                 repl = src.get("replication") or {}
                 if (src.get("vm") or {}).get("power_state") == "Running" and repl.get("mode") == "Primary":
                     batch.fail(label, VmdrError("the source VM still runs at the protected site", vm=label,
-                                                site=self.host("source").name, step="check source",
+                                                site=self.host_of("source", label).name, step="check source",
                                                 hint="Use mode=planned, stop the source, or set "
                                                      "allow_source_running=true"))
                     continue
@@ -680,35 +873,33 @@ class HypervProvider(ReplicationProvider):
             if ((src or {}).get("replication") or {}).get("mode") == "Replica":
                 continue  # already failed over and reversed: nothing to plan
             if mode in ("planned", "unplanned") and nmap.live:
-                plan = self._switch_plan(batch, label, nics, nmap, "live", switches, tgt.name, False)
+                plan = self._switch_plan(batch, label, nics, nmap, "live", switches, tgt_name, False)
                 if plan is None:
                     continue
                 extra[label]["live"] = plan
             if mode == "test" and nmap.test:
-                plan = self._switch_plan(batch, label, nics, nmap, "test", switches, tgt.name, False)
+                plan = self._switch_plan(batch, label, nics, nmap, "test", switches, tgt_name, False)
                 if plan is None:
                     continue
                 extra[label]["test"] = plan
             if planner is not None:
-                plan, raw = self._reip_plan(batch, label, nics, planner, tgt.name)
+                plan, raw = self._reip_plan(batch, label, nics, planner, tgt_name)
                 if plan is None:
                     continue
                 extra[label]["reip"] = plan
                 reip_raw[label] = raw
         self._check_overlap(batch, reip_raw)
         if mode == "test":
-            return self._test(batch, refs, extra, settings, started, reip_raw, switches)
+            return self._test(batch, refs, extra, settings, started, reip_raw)
         if mode == "planned":
-            src_host = self.host("source")
-            self._ensure_server("source", tgt.hostname, "prepare reverse replication")
             todo = [ref.label for ref in refs if not batch[ref.label].failed and
                     ((source_read.get(ref.label) or {}).get("replication") or {}).get("mode") == "Primary"]
+            self._ensure_servers("source", self._pairs(todo, "source", "target"), "prepare reverse replication")
             prim, dummy = self._run_each(batch, refs, "source", "prepare failover", scripts.PLANNED_PRIMARY,
                                          {"force_power_off": bool(settings.get("force_power_off"))}, labels=set(todo))
             for label, data in prim.items():
                 if data.get("changed"):
                     batch[label].changed = True
-            del src_host
         payload = {"mode": mode, "power_on": bool(settings.get("power_on", True)),
                    "commit": bool(settings.get("commit"))}
         entries = []
@@ -717,17 +908,10 @@ class HypervProvider(ReplicationProvider):
             entries.append(entry)
         if not entries:
             return batch
-        host = tgt
-        step = "%s failover" % mode
-        try:
-            data, dummy = host.run(step, scripts.FAILOVER_REPLICA, dict(payload, vms=entries, check=self.check_mode))
-        except VmdrError as exc:
-            for entry in entries:
-                batch.fail(entry["label"], VmdrError(exc.message, vm=entry["label"], site=host.name, step=step,
-                                                     hint=exc.hint))
-            return batch
+        done, dummy = self._run_grouped(batch, refs, "target", "%s failover" % mode, scripts.FAILOVER_REPLICA, payload,
+                                        entries)
         waiting = {}
-        for label, got in self._collect(batch, refs, host, step, data).items():
+        for label, got in done.items():
             item = batch[label]
             item.changed = item.changed or bool(got.get("changed"))
             item.before = got.get("before")
@@ -749,9 +933,7 @@ class HypervProvider(ReplicationProvider):
             self._wait_ready(batch, refs, waiting, settings.get("ready_timeout") or 600, started)
         return batch
 
-    def _test(self, batch, refs, extra, settings, started, reip_raw, switches):
-        host = self.host("target")
-        step = "test failover"
+    def _test(self, batch, refs, extra, settings, started, reip_raw):
         entries = []
         for entry in self._entries(batch, refs):
             entry.update(extra.get(entry["label"]) or {})
@@ -759,11 +941,13 @@ class HypervProvider(ReplicationProvider):
         if not entries:
             return batch
         # without a test map the staged TestReplicaSwitchName is used; it must be isolated too
-        read, dummy = self._read(batch, refs, "target", nics=True, labels=set(e["label"] for e in entries))
+        staged = set(e["label"] for e in entries if not e.get("test"))
+        read = self._read(batch, refs, "target", nics=True, labels=staged)[0] if staged else {}
         for entry in entries:
             label = entry["label"]
             if entry.get("test") or label not in read:
                 continue
+            host, switches = self.host_of("target", label), self._switches("target", label)
             for nic in read[label].get("nics") or []:
                 staged = nic.get("test_switch")
                 if not staged and nic.get("switch"):
@@ -779,16 +963,10 @@ class HypervProvider(ReplicationProvider):
         entries = [e for e in entries if not batch[e["label"]].failed]
         if not entries:
             return batch
-        try:
-            data, dummy = host.run(step, scripts.TEST_FAILOVER, {"vms": entries, "check": self.check_mode,
-                                                                 "power_on": bool(settings.get("power_on", True))})
-        except VmdrError as exc:
-            for entry in entries:
-                batch.fail(entry["label"], VmdrError(exc.message, vm=entry["label"], site=host.name, step=step,
-                                                     hint=exc.hint))
-            return batch
+        done, dummy = self._run_grouped(batch, refs, "target", "test failover", scripts.TEST_FAILOVER,
+                                        {"power_on": bool(settings.get("power_on", True))}, entries)
         waiting = {}
-        for label, got in self._collect(batch, refs, host, step, data).items():
+        for label, got in done.items():
             item = batch[label]
             item.changed = bool(got.get("changed"))
             item.before = {"test_vm": got.get("before")}
@@ -821,19 +999,23 @@ class HypervProvider(ReplicationProvider):
         return batch
 
     def _reverse(self, batch, refs):
-        src = self.host("source")
-        tgt = self.host("target")
         read, dummy = self._read(batch, refs, "target")
         to_old_primary = [label for label, data in read.items()
                           if ((data.get("replication") or {}).get("mode") == "Replica")]
-        facts = self._ensure_server("source", tgt.hostname, "prepare reverse replication")
-        auth, port = self._auth(facts, src.name)
-        old, dummy = self._run_each(batch, refs, "source", "make old primary a replica", scripts.REVERSE_OLD_PRIMARY, {"peer": tgt.hostname},
-                                    labels=set(to_old_primary))
+        entries = self._place(batch, "source", self._entries(batch, refs, set(read)))
+        facts = self._ensure_servers("source", self._pairs([e["label"] for e in entries], "source", "target"),
+                                     "prepare reverse replication")
+        for entry in entries:
+            old_primary = self.host_of("source", entry["label"])
+            auth, port = self._auth(facts[old_primary.hostname.lower()], old_primary.name)
+            entry.update(peer=self.host_of("target", entry["label"]).hostname, replica_server=old_primary.hostname,
+                         replica_port=port, auth=auth)
+        old, dummy = self._run_grouped(batch, refs, "source", "make old primary a replica", scripts.REVERSE_OLD_PRIMARY,
+                                       {}, [e for e in entries if e["label"] in to_old_primary])
         for label, data in old.items():
             batch[label].changed = bool(data.get("changed"))
-        results, dummy = self._run_each(batch, refs, "target", "reverse replication", scripts.REVERSE_REPLICA,
-                                        {"replica_server": src.hostname, "replica_port": port, "auth": auth})
+        results, dummy = self._run_grouped(batch, refs, "target", "reverse replication", scripts.REVERSE_REPLICA, {},
+                                           [e for e in entries if not batch[e["label"]].failed])
         for label, data in results.items():
             item = batch[label]
             item.changed = item.changed or bool(data.get("changed"))

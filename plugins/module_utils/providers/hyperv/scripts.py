@@ -16,15 +16,30 @@ function Stop-VmdrStep([string]$id, [string]$message, $category) {
     if (-not $category) { $category = 'InvalidOperation' }
     Write-Error -Message $message -ErrorId $id -Category $category
 }
+function Get-VmdrIndex {
+    # one Get-VM per script, not one per VM: the VMs by Id and by name (the name as data: Get-VM -Name would expand
+    # wildcards). VMs a script creates are taken from the creating cmdlet's output, never from this index.
+    if ($null -eq $script:VmdrIndex) {
+        $byId = @{}
+        $byName = @{}
+        foreach ($v in @(Get-VM)) {
+            $byId["$($v.Id)"] = $v
+            $n = [string]$v.Name
+            if ($byName.ContainsKey($n)) { $byName[$n] = @($byName[$n]) + @($v) } else { $byName[$n] = @($v) }
+        }
+        $script:VmdrIndex = @{ id = $byId; name = $byName }
+    }
+    return $script:VmdrIndex
+}
 function Get-VmdrVM($ref, [string]$suffix, [bool]$optional) {
     $script:VmdrStep = 'find VM'
+    $index = Get-VmdrIndex
     $found = @()
     if ($ref.id -and -not $suffix) {
-        $found = @(Get-VM | Where-Object { "$($_.Id)" -eq $ref.id })
+        if ($index.id.ContainsKey([string]$ref.id)) { $found = @($index.id[[string]$ref.id]) }
     } else {
         $wanted = [string]$ref.name + $suffix
-        # -eq compares literally: Get-VM -Name would expand wildcards in the name
-        $found = @(Get-VM | Where-Object { $_.Name -eq $wanted })
+        if ($index.name.ContainsKey($wanted)) { $found = @($index.name[$wanted]) }
     }
     if ($found.Count -eq 0) {
         if ($suffix -or $optional) { return $null }
@@ -34,6 +49,15 @@ function Get-VmdrVM($ref, [string]$suffix, [bool]$optional) {
         Stop-VmdrStep 'VmdrVMAmbiguous' ("{0} VMs are named '{1}' on this host" -f $found.Count, $ref.label) 'InvalidResult'
     }
     return (Get-VM -Id $found[0].Id)
+}
+function Get-VmdrReplicaState($ref) {
+    # the VM, its (simple) relationship, mode and state as strings, and the 'before' of a failover step
+    $vm = Get-VmdrVM $ref
+    $repl = Get-VMReplication -VM $vm
+    $mode = "$($repl.ReplicationMode)"
+    $state = "$($repl.ReplicationState)"
+    return [ordered]@{ vm = $vm; repl = $repl; mode = $mode; state = $state
+        before = [ordered]@{ mode = $mode; state = $state; power_state = $vm.State.ToString() } }
 }
 function Get-VmdrReplication($vm) {
     try { return (Get-VMReplication -VM $vm) } catch { return $null }
@@ -171,6 +195,26 @@ $data = [ordered]@{ enabled = [bool]$s.ReplicationEnabled; auth = [int]$s.Allowe
     entries = @($entries); switches = @($switches); computer = $env:COMPUTERNAME }
 """
 
+# which of $in.vms this host holds (by VM Id, else by name), with the host facts: for sites of several hosts
+LOCATE = SERVER + r"""
+$facts = $data
+$ids = @{}
+$names = @{}
+foreach ($v in @(Get-VM)) {
+    $ids["$($v.Id)"] = 1
+    $n = [string]$v.Name
+    if ($names.ContainsKey($n)) { $names[$n] = $names[$n] + 1 } else { $names[$n] = 1 }
+}
+$found = @()
+foreach ($ref in @($in.vms)) {
+    $count = 0
+    if ($ref.id) { if ($ids.ContainsKey([string]$ref.id)) { $count = 1 } }
+    elseif ($names.ContainsKey([string]$ref.name)) { $count = $names[[string]$ref.name] }
+    $found += , ([ordered]@{ i = $ref.i; count = $count })
+}
+$data = [ordered]@{ facts = $facts; found = @($found) }
+"""
+
 # make this host accept replication from $in.peer (Kerberos), for enable and for reverse replication; then its facts
 SERVER_ENSURE = r"""
 $script:VmdrStep = 'configure replica server'
@@ -247,6 +291,22 @@ $data = Invoke-VmdrEach $in.vms {
     $changed = $false
     $mode = "$($repl.ReplicationMode)"
     $state = "$($repl.ReplicationState)"
+    if ($in.initial -eq 'scheduled' -and $in.state -ne 'absent') {
+        # refused before anything changes: Start-VMInitialReplication accepts now to 7 days ahead
+        $script:VmdrStep = 'validate initial replication start'
+        $start = ([datetime]$in.start).ToUniversalTime()
+        $hostNow = (Get-Date).ToUniversalTime()
+        if ($start -lt $hostNow -or $start -gt $hostNow.AddDays(7)) {
+            $text = "initial_replication_start {0} is not between the host's time {1} and 7 days later" -f `
+                $start.ToString('o'), $hostNow.ToString('o')
+            Stop-VmdrStep 'VmdrStartTimeOutOfRange' $text 'InvalidArgument'
+        }
+    }
+    if ($in.initial -eq 'import' -and $in.state -ne 'absent' -and -not $repl) {
+        $script:VmdrStep = 'check exported initial copy'
+        $text = 'replication is not enabled, so there is no exported initial copy to import; run with initial_replication=export first'
+        Stop-VmdrStep 'VmdrNotExported' $text 'InvalidOperation'
+    }
     if ($in.state -eq 'absent') {
         if ($repl) {
             $script:VmdrStep = 'remove replication'
@@ -259,8 +319,8 @@ $data = Invoke-VmdrEach $in.vms {
             $script:VmdrStep = 'enable replication'
             $changed = $true
             if (-not $in.check) {
-                $splat = @{ VM = $vm; ReplicaServerName = $in.replica_server; ReplicaServerPort = $in.replica_port
-                    AuthenticationType = $in.auth; ReplicationFrequencySec = $p.frequency_sec
+                $splat = @{ VM = $vm; ReplicaServerName = $ref.replica_server; ReplicaServerPort = $ref.replica_port
+                    AuthenticationType = $ref.auth; ReplicationFrequencySec = $p.frequency_sec
                     RecoveryHistory = $p.recovery_history; CompressionEnabled = $true }
                 if ($p.vss_hours) { $splat.VSSSnapshotFrequencyHour = $p.vss_hours }
                 if ($in.thumbprint) { $splat.CertificateThumbprint = $in.thumbprint }
@@ -295,15 +355,70 @@ $data = Invoke-VmdrEach $in.vms {
                 }
             }
         }
-        if ($in.initial -eq 'now' -and $in.state -ne 'paused' -and ((-not $repl) -or $state -eq 'ReadyForInitialReplication')) {
+        $ready = (-not $repl) -or ($state -eq 'ReadyForInitialReplication' -and $null -eq $repl.InitialReplicationStartTime)
+        if ($in.state -ne 'paused' -and $ready -and $in.initial -in @('now', 'scheduled', 'export', 'seed')) {
             $script:VmdrStep = 'start initial replication'
             $changed = $true
-            if (-not $in.check) { Start-VMInitialReplication -VM $vm }
+            if (-not $in.check) {
+                if ($in.initial -eq 'scheduled') { Start-VMInitialReplication -VM $vm -InitialReplicationStartTime ([datetime]$in.start) }
+                elseif ($in.initial -eq 'export') {
+                    $script:VmdrStep = 'export initial copy'
+                    Start-VMInitialReplication -VM $vm -DestinationPath ($in.media_path.TrimEnd('\') + '\' + "$($vm.Id)")
+                }
+                elseif ($in.initial -eq 'seed') { Start-VMInitialReplication -VM $vm -UseBackup }
+                else { Start-VMInitialReplication -VM $vm }
+            }
         }
     }
     $after = $null
     if (-not $in.check) { $after = ConvertTo-VmdrReplication (Get-VmdrReplication $vm) }
     [ordered]@{ changed = $changed; before = $before; after = $after; vm = (ConvertTo-VmdrVM $vm) }
+}
+"""
+
+# replica side of enable, before the primary is enabled: a copy restored from backup becomes the replica
+SEED_REPLICA = r"""
+$data = Invoke-VmdrEach $in.vms {
+    param($ref)
+    $script:VmdrStep = 'find restored copy'
+    $vm = Get-VmdrVM $ref '' $true
+    if (-not $vm) {
+        Stop-VmdrStep 'VmdrNoRestoredCopy' ("no VM '{0}' on this host: restore it from backup here first" -f $ref.label) 'ObjectNotFound'
+    }
+    $repl = Get-VmdrReplication $vm
+    $mode = "$($repl.ReplicationMode)"
+    $changed = $false
+    if (-not $repl) {
+        $script:VmdrStep = 'make restored copy a replica'
+        if ($vm.State.ToString() -ne 'Off') {
+            Stop-VmdrStep 'VmdrRestoredCopyRunning' 'the restored copy is running; turn it off so it can become the replica' 'InvalidOperation'
+        }
+        $changed = $true
+        if (-not $in.check) { Enable-VMReplication -VM $vm -AsReplica -AllowedPrimaryServer $ref.peer }
+    } elseif ($mode -ne 'Replica') {
+        Stop-VmdrStep 'VmdrNotReplica' ("the VM here is a {0}, not a restored copy" -f $mode) 'InvalidOperation'
+    }
+    [ordered]@{ changed = $changed }
+}
+"""
+
+# replica side of enable after an export: import the initial copy from the media folder of each VM
+IMPORT_REPLICA = r"""
+$data = Invoke-VmdrEach $in.vms {
+    param($ref)
+    $vm = Get-VmdrVM $ref
+    $repl = Get-VmdrReplication $vm
+    $state = "$($repl.ReplicationState)"
+    $changed = $false
+    if ("$($repl.ReplicationMode)" -eq 'Replica' -and $state -eq 'WaitingForInitialReplication') {
+        $script:VmdrStep = 'import initial copy'
+        $changed = $true
+        if (-not $in.check) { Import-VMInitialReplication -VM $vm -Path ($in.media_path.TrimEnd('\') + '\' + "$($vm.Id)") }
+    } elseif ("$($repl.ReplicationMode)" -ne 'Replica') {
+        $script:VmdrStep = 'import initial copy'
+        Stop-VmdrStep 'VmdrNotReplica' ("the VM here is not a replica (mode {0})" -f $repl.ReplicationMode) 'InvalidOperation'
+    }
+    [ordered]@{ changed = $changed; replication = (ConvertTo-VmdrReplication (Get-VmdrReplication $vm)) }
 }
 """
 
@@ -431,11 +546,8 @@ $data = Invoke-VmdrEach $in.vms {
 FAILOVER_REPLICA = r"""
 $data = Invoke-VmdrEach $in.vms {
     param($ref)
-    $vm = Get-VmdrVM $ref
-    $repl = Get-VMReplication -VM $vm
-    $mode = "$($repl.ReplicationMode)"
-    $state = "$($repl.ReplicationState)"
-    $before = [ordered]@{ mode = $mode; state = $state; power_state = $vm.State.ToString() }
+    $s = Get-VmdrReplicaState $ref
+    $vm, $repl, $mode, $state, $before = $s.vm, $s.repl, $s.mode, $s.state, $s.before
     $changed = $false
     $point = $null
     if ($mode -eq 'Replica' -and $state -notin @('FailedOverWaitingCompletion', 'FailedOver')) {
@@ -500,9 +612,10 @@ $data = Invoke-VmdrEach $in.vms {
         $script:VmdrStep = 'start test failover'
         $changed = $true
         if (-not $in.check) {
-            if ($snap) { $test = Start-VMFailover -VMRecoverySnapshot $snap -AsTest -Confirm:$false }
-            else { $test = Start-VMFailover -VM $vm -AsTest -Confirm:$false }
-            $test = Get-VmdrVM $ref ' - Test'
+            # -AsTest always writes the new test VM
+            if ($snap) { $created = @(Start-VMFailover -VMRecoverySnapshot $snap -AsTest -Confirm:$false) }
+            else { $created = @(Start-VMFailover -VM $vm -AsTest -Confirm:$false) }
+            $test = Get-VM -Id $created[0].Id
         }
     }
     if ($in.power_on -and ((-not $test) -or $test.State.ToString() -ne 'Running')) {
@@ -547,7 +660,7 @@ $data = Invoke-VmdrEach $in.vms {
         }
         $script:VmdrStep = 'make old primary a replica'
         $changed = $true
-        if (-not $in.check) { Set-VMReplication -VM $vm -AsReplica -AllowedPrimaryServer $in.peer }
+        if (-not $in.check) { Set-VMReplication -VM $vm -AsReplica -AllowedPrimaryServer $ref.peer }
     }
     [ordered]@{ changed = $changed; before = $mode; after = "$((Get-VmdrReplication $vm).ReplicationMode)" }
 }
@@ -575,8 +688,8 @@ $data = Invoke-VmdrEach $in.vms {
         $script:VmdrStep = 'reverse replication'
         $changed = $true
         if (-not $in.check) {
-            $splat = @{ VM = $vm; Reverse = $true; ReplicaServerName = $in.replica_server; ReplicaServerPort = $in.replica_port
-                AuthenticationType = $in.auth }
+            $splat = @{ VM = $vm; Reverse = $true; ReplicaServerName = $ref.replica_server; ReplicaServerPort = $ref.replica_port
+                AuthenticationType = $ref.auth }
             Set-VMReplication @splat
         }
         $state = 'ReadyForInitialReplication'
@@ -606,11 +719,8 @@ $data = Invoke-VmdrEach $in.vms {
 CANCEL_REPLICA = r"""
 $data = Invoke-VmdrEach $in.vms {
     param($ref)
-    $vm = Get-VmdrVM $ref
-    $repl = Get-VMReplication -VM $vm
-    $mode = "$($repl.ReplicationMode)"
-    $state = "$($repl.ReplicationState)"
-    $before = [ordered]@{ mode = $mode; state = $state; power_state = $vm.State.ToString() }
+    $s = Get-VmdrReplicaState $ref
+    $vm, $repl, $mode, $state, $before = $s.vm, $s.repl, $s.mode, $s.state, $s.before
     $changed = $false
     if ($mode -eq 'Replica' -and $state -in @('FailedOverWaitingCompletion', 'RecoveryInProgress')) {
         $test = Get-VmdrVM $ref ' - Test'
@@ -622,7 +732,8 @@ $data = Invoke-VmdrEach $in.vms {
         if (-not $in.check) { Stop-VMFailover -VM $vm -Confirm:$false }
     } elseif ($mode -eq 'Replica' -and $state -eq 'FailedOver') {
         $script:VmdrStep = 'cancel failover'
-        Stop-VmdrStep 'VmdrCommitted' 'the failover is committed (Complete-VMFailover) and cannot be cancelled; use mode=reverse to replicate back' 'InvalidOperation'
+        $text = 'the failover is committed (Complete-VMFailover) and cannot be cancelled; use mode=reverse to replicate back'
+        Stop-VmdrStep 'VmdrCommitted' $text 'InvalidOperation'
     }
     $r = Get-VMReplication -VM $vm
     [ordered]@{ changed = $changed; before = $before
@@ -647,5 +758,58 @@ $data = Invoke-VmdrEach $in.vms {
         }
     }
     [ordered]@{ changed = $changed; state = "$((Get-VmdrReplication $vm).ReplicationState)" }
+}
+"""
+
+# extended replication from the replica host to a third server ($in.server), on Replica-mode VMs
+EXTEND = r"""
+function Get-VmdrExtended($vm) {
+    try { return (Get-VMReplication -VM $vm -ReplicationRelationshipType Extended -ErrorAction Stop) } catch { return $null }
+}
+$data = Invoke-VmdrEach $in.vms {
+    param($ref)
+    $vm = Get-VmdrVM $ref '' ($in.state -eq 'absent')
+    if (-not $vm) { return [ordered]@{ changed = $false; pending = $false; extended = $null } }
+    $script:VmdrStep = 'read extended replication'
+    $simple = Get-VmdrReplication $vm
+    $ext = Get-VmdrExtended $vm
+    $before = ConvertTo-VmdrReplication $ext
+    $changed = $false
+    $pending = $false
+    if ($in.state -eq 'absent') {
+        if ($ext) {
+            $script:VmdrStep = 'remove extended replication'
+            $changed = $true
+            if (-not $in.check) { Remove-VMReplication -VM $vm -ReplicationRelationshipType Extended -Confirm:$false }
+        }
+    } elseif ("$($simple.ReplicationMode)" -ne 'Replica') {
+        $text = "the VM here is not a replica (mode {0}); extended replication starts from the replica" -f $simple.ReplicationMode
+        Stop-VmdrStep 'VmdrNotReplica' $text 'InvalidOperation'
+    } else {
+        $extState = "$($ext.ReplicationState)"
+        if (-not $ext) {
+            if ("$($simple.ReplicationState)" -ne 'Replicating') {
+                $pending = $true  # extended replication starts once the replica has its initial copy
+            } else {
+                $script:VmdrStep = 'enable extended replication'
+                $changed = $true
+                $extState = 'ReadyForInitialReplication'
+                if (-not $in.check) {
+                    $splat = @{ VM = $vm; ReplicaServerName = $in.server; ReplicaServerPort = $in.port
+                        AuthenticationType = "$($simple.AuthenticationType)"; ReplicationFrequencySec = $in.frequency_sec }
+                    Enable-VMReplication @splat
+                }
+            }
+        } elseif ("$($ext.ReplicaServerName)" -ne $in.server) {
+            $text = "extended replication already goes to '{0}'; remove it (state absent) to change the server" -f $ext.ReplicaServerName
+            Stop-VmdrStep 'VmdrExtendedElsewhere' $text 'InvalidOperation'
+        }
+        if ($extState -eq 'ReadyForInitialReplication' -and ($null -eq $ext -or $null -eq $ext.InitialReplicationStartTime)) {
+            $script:VmdrStep = 'start extended initial replication'
+            $changed = $true
+            if (-not $in.check) { Start-VMInitialReplication -VM $vm }
+        }
+    }
+    [ordered]@{ changed = $changed; pending = $pending; before = $before; extended = (ConvertTo-VmdrReplication (Get-VmdrExtended $vm)) }
 }
 """

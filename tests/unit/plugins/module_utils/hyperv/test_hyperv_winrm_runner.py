@@ -134,7 +134,7 @@ def test_run_sends_one_command_in_utf8_shell_and_returns_data():
     assert data == [1, 2] and now == "2026-11-22T00:00:00Z"
     assert runner.commands == 1
     opened = runner.protocol.calls[0]
-    assert opened[0] == "open" and opened[2] == 65001 and opened[1] is None
+    assert opened[0] == "open" and opened[2] == 65001 and opened[1] == {"VMDR_STEP": "read"}  # the step names the command
     ran = runner.protocol.calls[1]
     assert ran[1] == "powershell" and "-EncodedCommand" in ran[2]
     assert runner.protocol.calls[-1] == ("close", False)
