@@ -55,6 +55,13 @@ def test_vms_spread_over_two_primary_hosts(hv4):
     assert all(r["rpo_compliant"] for r in info["replications"]), info
     everything = run("replica_info", {})
     assert set(names) <= set(r["name"] for r in everything["replications"])
+    synced = run("replica_sync", {"vms": names})
+    assert not synced["failed"] and all(v["state"]["rpo_compliant"] for v in synced["vms"]), synced.get("msg")
+    staged = run("network_map", {"mode": "test", "vms": names, "network_map": {"test": "dr-test"}})
+    assert staged["changed"] is False and not staged["failed"], staged.get("msg")  # replica_enable staged it
+    reip = run("reip", {"vms": [one[1], two[1]], "rules": [{"source": "10.10.0.0/16", "target": "10.20.0.0/16"}]})
+    assert reip["changed"] and not reip["failed"], reip.get("msg")
+    assert hv.nic(B, one[1])["failover_ip"] == "10.20.1.101" and hv.nic(B2, two[1])["failover_ip"] == "10.20.1.151"
 
     hv.lab("/stats/reset")
     test = run("failover", {"mode": "test", "vms": names, "reip": TEST_REIP})
