@@ -22,7 +22,10 @@ options:
       - Also report, in RV(recovery_site), what the target site has room for and which addresses its running VMs
         use, next to the CPU, memory and storage the source VMs of O(vms) need (the preflight compares them).
       - With it, VMs of O(vms) (by name) that are not replicated are left out of RV(replications) instead of
-        failing the call. vSphere only.
+        failing the call.
+      - Hyper-V reads each recovery host once (C(Get-VMHost), C(Get-VMHostNumaNode), the volume of its replica
+        storage with C(Get-Volume), running VMs and their C(Get-VMNetworkAdapter) IPv4 addresses) and each source
+        host holding O(vms) once (processors, startup memory, C(Get-VHD) sizes).
     type: bool
     default: false
   summary:
@@ -154,7 +157,8 @@ recovery_site:
       description:
         - Connected hosts not in maintenance (C(hosts), C(cores), C(largest_host_cores), C(memory_mb),
           C(memory_free_mb)), vCPUs of the running VMs (C(running_vcpus)), and C(datastores) with C(name) and
-          C(free_gb).
+          C(free_gb) (Hyper-V: one entry per recovery host, the volume holding its replica storage, named
+          C(<host> <path>); C(cores) are logical processors and C(memory_free_mb) the hosts' available memory).
       type: dict
       sample: {"hosts": 3, "cores": 6, "largest_host_cores": 2, "running_vcpus": 2, "memory_mb": 12285,
                "memory_free_mb": 8073, "datastores": [{"name": "LocalDS_0", "free_gb": 224.1}]}

@@ -16,7 +16,7 @@ from ansible_collections.vmdr.replication.plugins.module_utils.common.results im
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.network_map import NetworkMap
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.policy import ReplicationPolicy
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.base import ReplicationProvider
-from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import scripts, sites
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import capacity, scripts, sites
 
 try:
     import netaddr
@@ -483,6 +483,10 @@ class HypervProvider(ReplicationProvider):
                 pairs[label][role] = item
                 pairs[label]["now"] = pairs[label]["now"] or now
         return [self._info_entry(label, pairs[label]) for label in order]
+
+    def recovery_site(self, refs):
+        """The recovery hosts' room and the IPv4 addresses in use there, next to what the VMs of ``refs`` need."""
+        return capacity.recovery_site(self, refs, [vm_entry(i, r) for i, r in enumerate(refs)])
 
     def _read_all_hosts(self, role, payload):
         """replica_info without names on a site of several hosts: every host's replicated VMs, joined."""
