@@ -177,6 +177,36 @@ def test_planned_failover_and_failback_round_trip_of_the_mixed_plan(mixed):
     assert_home(lab)
 
 
+def test_preflight_of_the_mixed_plan_reports_hyperv_addresses_in_use_and_capacity(mixed, tmp_path):
+    """A running VM at hv-b1 already uses hv-db-01's live re-IP target, and the Hyper-V pair keeps 99 % of its
+    recovery host free: the preflight reports both for the Hyper-V VMs (next to nothing for the vSphere ones)."""
+    lab = mixed
+    run(lab, "enable_replication.yml")
+    lab.hv.lab("/vms", body={"host": B, "vms": [{"name": "hv-squatter", "switch": "dr-db", "ip": "10.20.2.41",
+                                                 "prefix": 24, "gateway": "10.20.2.1", "state": "Running"}]})
+    plan = yaml.safe_load(open(lab.plan_file))
+    plan["site_pairs"]["hyperv"]["capacity"] = {"reserve_percent": 99}
+    plan_file, report = tmp_path / "hv-broken.yml", tmp_path / "report.json"
+    plan_file.write_text(yaml.safe_dump(plan))
+    try:
+        proc = lab.playbook("preflight.yml", "-e", "vmdr_plan_file=%s" % plan_file,
+                            "-e", "vmdr_preflight_report=%s" % report)
+    finally:
+        hv_stop(lab, B, "hv-squatter")
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    lines = [(p["check"], p["vm"], p["message"]) for p in json.loads(report.read_text())["problems"]]
+    assert [p for p in lines if p[0] == "ip_in_use" and p[1] == "hv-db-01" and "10.20.2.41" in p[2]
+            and "hv-squatter" in p[2] and "hv-site-b" in p[2]], lines
+    capacity = [p[2] for p in lines if p[0] == "capacity"]
+    assert [m for m in capacity if "MB of memory" in m and "hv-site-b" in m], lines
+    assert [m for m in capacity if "vCPUs" in m and "hv-site-b" in m], lines
+    assert [m for m in capacity if "GB free" in m and "hv-b1.lab.local D:" in m], lines
+    assert not [p for p in lines if p[0] not in ("ip_in_use", "capacity") or p[1] in VSPHERE], lines
+    assert len([p for p in lines if p[0] == "ip_in_use"]) == 1, lines
+    # the squatter stopped: its address is free again and the plan's own settings pass
+    assert "Preflight passed: 4 VMs, no problem found" in run(lab, "preflight.yml").stdout
+
+
 def test_unplanned_failover_of_the_mixed_plan_from_chosen_recovery_points(mixed):
     lab = mixed
     run(lab, "enable_replication.yml")

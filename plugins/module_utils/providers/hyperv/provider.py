@@ -808,7 +808,8 @@ class HypervProvider(ReplicationProvider):
         self._apply_replica_network(batch, refs, plans, "reip", "set failover IP")
         for label in plans:
             if not batch[label].failed:
-                batch[label].details["reip"] = raw[label]
+                # "nics" as the module documents it (and vSphere returns); "reip" kept for earlier callers
+                batch[label].details["nics"] = batch[label].details["reip"] = raw[label]
         return batch
 
     # ---- failover ----------------------------------------------------------------------------------
