@@ -82,6 +82,7 @@ sanity: venv
 
 bench: deps venv collection
 	$(PY) bench/run.py
+	$(PY) bench/hyperv.py --vms 200 --latency-ms 200
 
 clean: lab-down
 	rm -rf .build reports
