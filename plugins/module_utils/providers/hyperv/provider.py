@@ -1005,9 +1005,11 @@ class HypervProvider(ReplicationProvider):
 
     def _reverse(self, batch, refs):
         read, dummy = self._read(batch, refs, "target")
-        to_old_primary = [label for label, data in read.items()
-                          if ((data.get("replication") or {}).get("mode") == "Replica")]
-        entries = self._place(batch, "source", self._entries(batch, refs, set(read)))
+        repl = dict((label, data.get("replication") or {}) for label, data in read.items())
+        to_old_primary = [label for label, r in repl.items() if r.get("mode") == "Replica" and r.get("state") in FAILED_OVER]
+        home = self._running_home(batch, refs, [label for label, r in repl.items()
+                                                if r.get("mode") == "Replica" and r.get("state") not in FAILED_OVER])
+        entries = self._place(batch, "source", self._entries(batch, refs, set(read) - home))
         facts = self._ensure_servers("source", self._pairs([e["label"] for e in entries], "source", "target"),
                                      "prepare reverse replication")
         for entry in entries:
@@ -1027,6 +1029,22 @@ class HypervProvider(ReplicationProvider):
             item.before = data.get("before")
             item.after = data.get("after")
         return batch
+
+    def _running_home(self, batch, refs, labels):
+        """Of ``labels`` (replicas at the target that are not failed over), those running as primaries at the source
+        site already: failed back by an earlier, interrupted run. They are done (changed=false); the others go on
+        and fail in the reverse step with what to do."""
+        if not labels:
+            return set()
+        read, dummy = self._read(batch, refs, "source", labels=set(labels))
+        home = set()
+        for label, data in read.items():
+            r, vm = data.get("replication") or {}, data.get("vm") or {}
+            if r.get("mode") == "Primary" and vm.get("power_state") == "Running":
+                home.add(label)
+                batch[label].before = batch[label].after = {"mode": "Primary", "state": r.get("state")}
+                batch[label].details["skipped"] = "the VM runs at site '%s' already" % self.host_of("source", label).name
+        return home
 
     def _cancel(self, batch, refs, settings):
         """Stop-VMFailover: the replica (failed over, not committed) is turned off and replicates again; a primary

@@ -201,13 +201,22 @@ def planned(p, refs, settings):
     batch = Batch([r.label for r in refs])
     sources = src_inv.resolve(refs)
     src_inv.load(sources.values(), SOURCE_PATHS)
-    replicas = _replicas_by_pair(inv, (metadata.ROLE_REPLICA, metadata.ROLE_PROMOTED))
+    pairs = inv.by_record(inv.vms())
+    replicas = dict((pair, recs[0]) for pair, recs in pairs.items()
+                    if recs[0].record.get("role") in (metadata.ROLE_REPLICA, metadata.ROLE_PROMOTED))
+    # failed over and reversed already (a rerun): the source of the pair runs at the target site
+    moved = set(pair for pair, recs in pairs.items()
+                if recs[0].record.get("role") == metadata.ROLE_SOURCE and recs[0].power_state == "poweredOn")
     nmap = NetworkMap.from_params(settings.get("network_map"))
-    errors, found = [], {}
+    errors, found, done = [], {}, set()
     for ref in refs:
         src = sources[ref.label]
         role = (src.record or {}).get("role")
         rep = replicas.get((src.record or {}).get("pair"))
+        if role == metadata.ROLE_REPLICA and (src.record or {}).get("pair") in moved:
+            batch[ref.label].details["skipped"] = "the VM runs at site '%s' already" % target.name
+            done.add(ref.label)
+            continue
         if role not in (metadata.ROLE_SOURCE, metadata.ROLE_FAILED_OVER) or rep is None:
             errors.append(InputError("the VM has no replica at site '%s'" % target.name, vm=ref.label,
                                      site=source.name, step="plan planned failover",
@@ -219,6 +228,7 @@ def planned(p, refs, settings):
             continue
         found[ref.label] = rep
     raise_all(errors)
+    refs = [ref for ref in refs if ref.label not in done]
     inv.load(found.values(), recovery.REPLICA_PATHS)
     raise_all(_check_live_map(refs, found, nmap, inv))
     plans = recovery.reip_plans(refs, found, settings)
@@ -343,6 +353,12 @@ def reverse(p, refs, settings):
         old = olds.get((rep.record or {}).get("pair"))
         if role == metadata.ROLE_SOURCE and old is not None and old.record.get("role") == metadata.ROLE_REPLICA:
             batch[ref.label].before = batch[ref.label].after = {"direction": "%s -> %s" % (target.name, source.name)}
+            continue
+        if role in (metadata.ROLE_FAILED_OVER, metadata.ROLE_REPLICA) and old is not None and old.power_state == \
+                "poweredOn" and old.record.get("role") in (metadata.ROLE_PROMOTED, metadata.ROLE_SOURCE):
+            # failed back already (a resumed failback): it runs at the old primary's site, nothing to reverse
+            batch[ref.label].before = batch[ref.label].after = {"direction": "%s -> %s" % (source.name, target.name)}
+            batch[ref.label].details["skipped"] = "the VM runs at site '%s' already" % source.name
             continue
         if role not in (metadata.ROLE_PROMOTED, metadata.ROLE_SOURCE) or old is None:
             errors.append(InputError("the VM was not failed over from site '%s'" % source.name, vm=ref.label,
