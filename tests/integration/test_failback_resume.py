@@ -7,14 +7,12 @@ sites at any observed moment, and after the failback every VM replicates healthi
 """
 import os
 
-import pytest
 import yaml
 
-from lab.hyperv.launch import start_site
 from tests.integration import vcenter
-from tests.integration.hyperv.hv_session import A, B, HvLab
-from tests.integration.lab_session import Lab
-from tests.integration.test_mixed_plan import HYPERV, VSPHERE, assert_home, hv_state, run
+from tests.integration.hyperv.hv_session import A, B
+# ``mixed``: a private lab of both providers for this module (the fixture of the mixed plan's tests)
+from tests.integration.test_mixed_plan import HYPERV, VSPHERE, assert_home, hv_state, mixed, run  # noqa: F401
 
 INJECT = """---
 - name: "Lab: make the next Start-VMFailover on the host named in the marker file fail (once)"
@@ -37,16 +35,6 @@ INJECT = """---
     state: absent
   when: vmdr_hook.mode == 'planned' and vmdr_hook.priority | int == 1
 """
-
-
-@pytest.fixture(scope="module")
-def mixed(tmp_path_factory):
-    lab = Lab.start(str(tmp_path_factory.mktemp("failback-resume-lab")))
-    lab.plan_file = os.path.join(lab.run_dir, "plan-mixed.yml")
-    lab.hv = HvLab(lab.run_dir, start_site(lab.run_dir), lab.state["ca_file"])
-    lab.a, lab.b = lab.connect("site-a"), lab.connect("site-b")
-    yield lab
-    lab.stop()
 
 
 def running_sites(lab):
