@@ -178,32 +178,34 @@ def test_planned_failover_and_failback_round_trip_of_the_mixed_plan(mixed):
 
 
 def test_preflight_of_the_mixed_plan_reports_hyperv_addresses_in_use_and_capacity(mixed, tmp_path):
-    """A running VM at hv-b1 already uses hv-db-01's live re-IP target, and the Hyper-V pair keeps 99 % of its
-    recovery host free: the preflight reports both for the Hyper-V VMs (next to nothing for the vSphere ones)."""
+    """A running VM at hv-b1 already uses hv-db-01's live re-IP target, and hv-b1 is too small for the Hyper-V VMs
+    (1 logical processor, 16 GB, a 400 GB replica volume): the preflight reports both for the Hyper-V VMs, and
+    nothing for the vSphere ones."""
     lab = mixed
     run(lab, "enable_replication.yml")
+    lab.hv.lab("/hardware", body={"host": B, "logical_processors": 1, "memory_mb": 16384,
+                                  "volumes": [{"letter": "D", "label": "Replica", "size_gb": 400, "used_gb": 100}]})
     lab.hv.lab("/vms", body={"host": B, "vms": [{"name": "hv-squatter", "switch": "dr-db", "ip": "10.20.2.41",
                                                  "prefix": 24, "gateway": "10.20.2.1", "state": "Running"}]})
-    plan = yaml.safe_load(open(lab.plan_file))
-    plan["site_pairs"]["hyperv"]["capacity"] = {"reserve_percent": 99}
-    plan_file, report = tmp_path / "hv-broken.yml", tmp_path / "report.json"
-    plan_file.write_text(yaml.safe_dump(plan))
+    report = tmp_path / "report.json"
     try:
-        proc = lab.playbook("preflight.yml", "-e", "vmdr_plan_file=%s" % plan_file,
-                            "-e", "vmdr_preflight_report=%s" % report)
+        proc = lab.playbook("preflight.yml", "-e", "vmdr_preflight_report=%s" % report)
     finally:
         hv_stop(lab, B, "hv-squatter")
+        lab.hv.lab("/hardware", body={"host": B, "reset": True})
     assert proc.returncode != 0, proc.stdout[-3000:]
     lines = [(p["check"], p["vm"], p["message"]) for p in json.loads(report.read_text())["problems"]]
     assert [p for p in lines if p[0] == "ip_in_use" and p[1] == "hv-db-01" and "10.20.2.41" in p[2]
             and "hv-squatter" in p[2] and "hv-site-b" in p[2]], lines
-    capacity = [p[2] for p in lines if p[0] == "capacity"]
-    assert [m for m in capacity if "MB of memory" in m and "hv-site-b" in m], lines
-    assert [m for m in capacity if "vCPUs" in m and "hv-site-b" in m], lines
-    assert [m for m in capacity if "GB free" in m and "hv-b1.lab.local D:" in m], lines
-    assert not [p for p in lines if p[0] not in ("ip_in_use", "capacity") or p[1] in VSPHERE], lines
-    assert len([p for p in lines if p[0] == "ip_in_use"]) == 1, lines
-    # the squatter stopped: its address is free again and the plan's own settings pass
+    capacity = sorted(p[2] for p in lines if p[0] == "capacity")
+    assert capacity == sorted([
+        "the VMs need 6 vCPUs, room for 2.0 (1 cores x 4 vCPUs per core, 2 vCPUs running, 0% reserve) at hv-site-b",
+        "a VM needs 4 vCPUs, the largest host has 1 cores at hv-site-b",
+        "the VMs need 12288 MB of memory, 8192 MB free (0% reserve) at hv-site-b",
+        "the VMs' disks need 300.0 GB, datastore hv-b1.lab.local D:\\Hyper-V Replica has 0.0 GB free (0% reserve) "
+        "at hv-site-b"]), lines
+    assert len(lines) == 5, lines
+    # the squatter stopped and hv-b1 back to its size: the plan passes
     assert "Preflight passed: 4 VMs, no problem found" in run(lab, "preflight.yml").stdout
 
 

@@ -9,6 +9,7 @@ POST /lab/fault   {json}             drop a connection or make a cmdlet fail (se
 POST /lab/fault/clear[?host=H]       remove injected faults
 POST /lab/force   {json}             force a relationship's state/health (states the lab cannot reach)
 POST /lab/vms     {json}             add VMs to a host (scale tests)
+POST /lab/hardware {json}            set a host's processors, memory, host reserve or volumes (capacity tests)
 POST /lab/restore {json}             restore a VM from "backup" onto another host (same Id, Off, no replication)
 POST /lab/reset                      back to the seeded site, counters zeroed
 GET  /lab/model                      the raw model document
@@ -61,6 +62,8 @@ def handle(srv, method, path, query, data):
             return force(site, srv, args)
         if path == "/lab/vms" and method == "POST":
             return add_vms(site, srv, args)
+        if path == "/lab/hardware" and method == "POST":
+            return set_hardware(site, srv, args)
         if path == "/lab/restore" and method == "POST":
             return restore(site, srv, args)
         if path == "/lab/reset" and method == "POST":
@@ -119,10 +122,31 @@ def add_vms(site, srv, args):
         for spec in args.get("vms", []):
             vm = seeding.add_vm(site.model, host, spec["name"], spec.get("switch"), spec.get("ip"),
                                 int(spec.get("prefix", 24)), spec.get("gateway"), spec.get("dns"),
-                                spec.get("state", "Running"), tuple(spec.get("disks_gb", (40,))), site.clock.now())
+                                spec.get("state", "Running"), tuple(spec.get("disks_gb", (40,))), site.clock.now(),
+                                int(spec.get("memory_mb", 4096)), int(spec.get("cpus", 2)))
             created.append({"name": vm["name"], "id": vm["id"]})
         site.save()
     return 200, {"created": created}
+
+
+def set_hardware(site, srv, args):
+    """{"host", "logical_processors", "memory_mb", "host_reserve_mb", "volumes": [{"letter", "label", "size_gb",
+    "used_gb"}]}: the keys given replace the host's; {"host", "reset": true} restores the defaults."""
+    from ..cmdlets.host import hardware
+    host = _host(srv, args["host"])
+    with site.lock:
+        if args.get("reset"):
+            site.model.hosts[host].pop("hardware", None)
+        hw = hardware(site.model, host)
+        for key in ("logical_processors", "memory_mb", "host_reserve_mb"):
+            if key in args:
+                hw[key] = int(args[key])
+        if "volumes" in args:
+            hw["volumes"] = [{"letter": str(v["letter"])[:1].upper(), "label": v.get("label", ""),
+                              "size_gb": float(v["size_gb"]), "used_gb": float(v.get("used_gb", 0))}
+                             for v in args["volumes"]]
+        site.save()
+        return 200, {"host": host, "hardware": hw}
 
 
 def restore(site, srv, args):

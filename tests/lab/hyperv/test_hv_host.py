@@ -39,3 +39,18 @@ def test_missing_volume_and_vhd_are_errors(hv):
     hv.fails(B, "Get-Volume -DriveLetter Q", "CmdletizationQuery_NotFound_DriveLetter,Get-Volume", "ObjectNotFound")
     hv.fails(B, "Get-VHD -Path 'D:\\nope.vhdx'", "ObjectNotFound,Microsoft.HyperV.PowerShell.Commands.GetVHD")
     hv.fails(B, "Get-VMHostNumaNode -Id 3", "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.GetVMHostNumaNode")
+
+
+def test_lab_hardware_hook_changes_what_the_cmdlets_report(hv):
+    hv.lab("/hardware", body={"host": B, "logical_processors": 2, "memory_mb": 16384,
+                              "volumes": [{"letter": "D", "label": "Replica", "size_gb": 500, "used_gb": 10}]})
+    hv.lab("/vms", body={"host": B, "vms": [{"name": "big", "state": "Running", "memory_mb": 8192, "cpus": 2,
+                                              "disks_gb": [100]}]})
+    assert hv.ok(B, HOST)[0]["Lp"] == 2
+    assert hv.ok(B, NUMA)[0]["Avail"] == 16384 - 4096 - 8192
+    assert hv.ok(B, "@(Get-Volume).Count") == [1]
+    # the VM's disk path is on D: (the lab puts added VMs under D:\Hyper-V)
+    assert hv.ok(B, VOLUME)[0]["Free"] == (500 - 10 - 100) * GB
+    assert hv.ok(B, "(Get-VM -Name big).ProcessorCount") == [2]
+    hv.lab("/hardware", body={"host": B, "reset": True})
+    assert hv.ok(B, HOST)[0]["Lp"] == 16
