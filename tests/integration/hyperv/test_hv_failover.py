@@ -51,6 +51,12 @@ def test_planned_failover_reverse_and_failback(fresh):
     assert back["changed"] is True and not back["failed"], back
     assert hv.replication(A, "hv-web-01")["mode"] == "Primary"
     assert hv.nic(A, "hv-web-01")["state"] == "Running" and hv.nic(B, "hv-web-01")["state"] == "Off"
+    # a resumed failback reverses again from the recovery site: the VM is home already, so that is done and the
+    # running primary is left alone (it is never turned off to become a replica)
+    resumed = hv.module("failover", {"mode": "reverse", "vms": ["hv-web-01"]})
+    assert resumed["changed"] is False and not resumed["failed"], resumed
+    assert resumed["vms"][0]["skipped"] == "the VM runs at site '%s' already" % A
+    assert hv.nic(A, "hv-web-01")["state"] == "Running" and hv.replication(A, "hv-web-01")["mode"] == "Primary"
 
 
 def test_unplanned_from_a_chosen_recovery_point_then_reverse(fresh):

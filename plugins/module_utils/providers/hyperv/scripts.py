@@ -682,6 +682,7 @@ $data = Invoke-VmdrEach $in.vms {
             $changed = $true
             if (-not $in.check) { Complete-VMFailover -VM $vm -Confirm:$false }
         } elseif ($state -ne 'FailedOver') {
+            $script:VmdrStep = 'check failover state'
             $text = "the replica is not failed over (state {0}); run an unplanned or planned failover first" -f $state
             Stop-VmdrStep 'VmdrNotFailedOver' $text 'InvalidOperation'
         }
