@@ -90,12 +90,14 @@ def preflight_capacity_problems(recovery_site, settings=None, placement=None):
     if needs.get("memory_mb", 0) > memory:
         add("the VMs need %s MB of memory, %.0f MB free (%s%% reserve)"
             % (needs["memory_mb"], memory, settings.get("reserve_percent", 0)))
+    # a store whose free space is unknown (Hyper-V replica storage on a share) is not checked
     stores = capacity.get("datastores") or []
+    known = [d for d in stores if d.get("free_gb") is not None]
     wanted = (placement or {}).get("datastore")
-    chosen = [d for d in stores if d.get("name") == wanted] if wanted else sorted(stores, key=lambda d: -d["free_gb"])[:1]
-    if not chosen:
+    chosen = [d for d in known if d.get("name") == wanted] if wanted else sorted(known, key=lambda d: -d["free_gb"])[:1]
+    if not chosen and (known or not stores):
         add("datastore %s was not found" % (wanted or "(any)"))
-    elif needs.get("storage_gb", 0) > _room(chosen[0]["free_gb"], reserve):
+    elif chosen and needs.get("storage_gb", 0) > _room(chosen[0]["free_gb"], reserve):
         add("the VMs' disks need %s GB, datastore %s has %.1f GB free (%s%% reserve)"
             % (needs["storage_gb"], chosen[0]["name"], _room(chosen[0]["free_gb"], reserve),
                settings.get("reserve_percent", 0)))

@@ -40,10 +40,12 @@ $storage = (Get-VMReplicationServer).DefaultStorageLocation
 foreach ($e in @(Get-VMReplicationAuthorizationEntry -ErrorAction SilentlyContinue)) {
     if ((@($in.peers) -contains $e.AllowedPrimaryServer) -and $e.ReplicaStorageLocation) { $storage = $e.ReplicaStorageLocation; break }
 }
-$volume = $null
+# a local drive: its volume; a share (\\server\share) is not read, its free space stays unknown
+$volume = [ordered]@{ path = [string]$storage; free_bytes = $null; size_bytes = $null }
 if ($storage -match '^[A-Za-z]:') {
     $v = Get-Volume -DriveLetter $storage.Substring(0, 1)
-    $volume = [ordered]@{ path = [string]$storage; free_bytes = $v.SizeRemaining; size_bytes = $v.Size }
+    $volume.free_bytes = $v.SizeRemaining
+    $volume.size_bytes = $v.Size
 }
 $script:VmdrStep = 'read running VMs'
 $own = @{}
@@ -83,13 +85,18 @@ def room(site, own, peers):
     return [(host, host.run("read recovery site", ROOM, payload)[0]) for host in site.hosts]
 
 
+def _gb(volume):
+    """Free GB of a replica volume; None when unknown (storage on a share)."""
+    free = volume.get("free_bytes")
+    return None if free is None else round(free / float(GB), 2)
+
+
 def recovery_site(provider, refs, entries):
     site = provider.site("target")
     source = provider.site("source", required=False)
     own = set(ref.name for ref in refs if ref.name)
     hosts = room(site, own, [h.hostname for h in source.hosts] if source else [])
-    volumes = [{"name": "%s %s" % (host.hostname, facts["volume"]["path"]),
-                "free_gb": round((facts["volume"].get("free_bytes") or 0) / float(GB), 2)}
+    volumes = [{"name": "%s %s" % (host.hostname, facts["volume"]["path"]), "free_gb": _gb(facts["volume"])}
                for host, facts in hosts if facts.get("volume")]
     return {
         "site": site.hosts[0].name,
