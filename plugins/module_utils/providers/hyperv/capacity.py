@@ -23,7 +23,10 @@ $data = Invoke-VmdrEach $in.vms {
     $vm = Get-VmdrVM $ref
     $script:VmdrStep = 'read virtual disks'
     $bytes = 0
-    foreach ($d in @($vm.HardDrives)) { $bytes += (Get-VHD -Path $d.Path).Size }
+    foreach ($d in @($vm.HardDrives)) {
+        # a pass-through disk (DiskNumber set) has no VHD to measure
+        if ($null -eq $d.DiskNumber) { $bytes += (Get-VHD -Path $d.Path).Size }
+    }
     [ordered]@{ name = [string]$vm.Name; vcpus = [int]$vm.ProcessorCount; memory_bytes = $vm.MemoryStartup
         disk_bytes = $bytes }
 }
@@ -72,7 +75,14 @@ def needs(provider, refs, entries):
     if not refs or provider.site("source", required=False) is None:
         return None
     data, dummy = provider.optional_run("source", "read needs", NEEDS, {"vms": entries, "check": True})
-    rows = [item.get("data") or {} for item in (data or {}).get("vms") or [] if item.get("ok")]
+    items = (data or {}).get("vms") or []
+    labels = dict((entry["i"], entry["label"]) for entry in entries)
+    for item in items:
+        if not item.get("ok"):
+            provider.warn("VM '%s': what it needs could not be read at the source site (%s, step %s); the capacity "
+                          "check leaves it out" % (labels.get(item.get("i")), (item.get("error") or {}).get("message"),
+                                                   item.get("step")))
+    rows = [item.get("data") or {} for item in items if item.get("ok")]
     vcpus = [row.get("vcpus") or 0 for row in rows]
     return {"vms": sorted(row.get("name") for row in rows), "vcpus": sum(vcpus), "largest_vcpus": max(vcpus or [0]),
             "memory_mb": sum((row.get("memory_bytes") or 0) // MB for row in rows),
