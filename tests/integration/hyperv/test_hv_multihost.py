@@ -88,3 +88,29 @@ def test_vms_spread_over_two_primary_hosts(hv4):
     missing = run("failover", {"mode": "test", "vms": ["nowhere-01"]})
     assert missing["failed"] and "any host of the target site" in missing["msg"], missing
     assert C not in commands(hv)
+
+
+def test_recovery_site_of_two_hosts_is_read_once_per_host(hv4):
+    hv = hv4
+    hv.lab("/reset")
+    one, two = vms_on(hv, A, "rs-a", 2, 100), vms_on(hv, A2, "rs-b", 2, 150)
+    sites = {"source": {"hosts": hv.site_hosts([A2])}, "target": {"hosts": hv.site_hosts([B2])}}
+    enabled = hv.module("replica_enable", dict({"vms": one + two, "policy": {"rpo": 5},
+                                                "network_map": {"live": LIVE}}, **sites))
+    assert not enabled["failed"], enabled.get("msg")
+    hv.lab("/hardware", body={"host": B2, "logical_processors": 8, "memory_mb": 32768})
+    hv.lab("/vms", body={"host": B2, "vms": [{"name": "dr-app", "switch": "dr-web", "ip": "10.20.1.150",
+                                              "state": "Running", "memory_mb": 2048, "cpus": 4}]})
+    hv.lab("/stats/reset")
+    info = hv.module("replica_info", dict({"vms": one + two, "recovery_site": True}, **sites))
+    assert not info["failed"], info.get("msg")
+    cap = info["recovery_site"]["capacity"]
+    assert (cap["hosts"], cap["cores"], cap["largest_host_cores"], cap["running_vcpus"]) == (2, 24, 16, 4)
+    assert (cap["memory_mb"], cap["memory_free_mb"]) == (65536 + 32768, (65536 - 4096) + (32768 - 4096 - 2048))
+    assert [d["name"] for d in cap["datastores"]] == ["%s D:\\Hyper-V Replica" % B, "%s D:\\Hyper-V Replica" % B2]
+    assert info["recovery_site"]["addresses"] == [{"vm": "dr-app", "ip": "10.20.1.150"}]
+    assert info["recovery_site"]["needs"]["vms"] == sorted(one + two)
+    steps = dict((h, s["steps"]) for h, s in hv.stats()["hosts"].items() if s["commands"])
+    assert steps[B]["read recovery site"] == steps[B2]["read recovery site"] == 1, steps
+    assert steps[A]["read needs"] == steps[A2]["read needs"] == 1, steps
+    hv.lab("/hardware", body={"host": B2, "reset": True})
