@@ -157,8 +157,9 @@ recovery_site:
       description:
         - Connected hosts not in maintenance (C(hosts), C(cores), C(largest_host_cores), C(memory_mb),
           C(memory_free_mb)), vCPUs of the running VMs (C(running_vcpus)), and C(datastores) with C(name) and
-          C(free_gb) (Hyper-V: one entry per recovery host, the volume holding its replica storage, named
-          C(<host> <path>); C(cores) are logical processors and C(memory_free_mb) the hosts' available memory).
+          C(free_gb). With Hyper-V, C(datastores) has one entry per recovery host, the volume holding its replica
+          storage, named C(<host> <path>) (C(free_gb) null for storage on a share), C(cores) are logical processors
+          and C(memory_free_mb) is the hosts' available memory.
       type: dict
       sample: {"hosts": 3, "cores": 6, "largest_host_cores": 2, "running_vcpus": 2, "memory_mb": 12285,
                "memory_free_mb": 8073, "datastores": [{"name": "LocalDS_0", "free_gb": 224.1}]}

@@ -11,8 +11,11 @@ import yaml
 
 from tests.integration import vcenter
 from tests.integration.hyperv.hv_session import A, B
-# ``mixed``: a private lab of both providers for this module (the fixture of the mixed plan's tests)
-from tests.integration.test_mixed_plan import HYPERV, VSPHERE, assert_home, hv_state, mixed, run  # noqa: F401
+from tests.integration import test_mixed_plan
+from tests.integration.test_mixed_plan import HYPERV, VSPHERE, assert_home, hv_state, run
+
+# a private lab of both providers for this module (the fixture of the mixed plan's tests)
+mixed = test_mixed_plan.mixed
 
 INJECT = """---
 - name: "Lab: make the next Start-VMFailover on the host named in the marker file fail (once)"
