@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.integration import evidence_check
-from tests.integration.lab_session import BIN, ROOT
+from tests.integration.lab_session import BIN, ROOT, Lab
 
 ARTIFACTS = os.path.join(ROOT, ".build", "artifacts")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -70,6 +70,14 @@ def plan_copy(lab, tmp_path, name, **changes):
     with open(path, "w") as handle:
         yaml.safe_dump(plan, handle)
     return path, plan
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A lab of its own: these runs enable, fail over and kill drills, which the shared lab's tests must not see."""
+    own = Lab.start(str(tmp_path_factory.mktemp("evidence-lab")), extra_vms=6)
+    yield own
+    own.stop()
 
 
 @pytest.fixture(scope="module")
