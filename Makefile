@@ -51,7 +51,7 @@ lab-status: venv
 	$(PY) -m lab.labctl status --run-dir $(RUN_DIR)
 
 drill: lab-up
-	@for plan in plan.yml plan-hyperv.yml; do \
+	@for plan in plan.yml plan-hyperv.yml plan-mixed.yml; do \
 	  ansible-playbook playbooks/drill.yml -i $(RUN_DIR)/inventory.yml -e @$(RUN_DIR)/secrets.yml \
 	    -e vmdr_plan_file=$(RUN_DIR)/$$plan -e vmdr_report_dir=$(ROOT)/reports || exit 1; \
 	  echo "Drill evidence ($$plan): $$(ls -td $(ROOT)/reports/*/ | head -1)report.html (report.json, junit.xml)"; \
