@@ -29,6 +29,26 @@ class ReplicationProvider(object):
         self.check_mode = check_mode
         self.warnings = []
         self._warn = warn
+        self._sites = {}
+
+    def site(self, role, required=True):
+        """The open site for ``role`` ('source' or 'target'), opened once per module call; None when it is
+        optional and not given. Refuses a target that is the source site."""
+        if role not in self._sites:
+            params = self.site_params(role, required)
+            if params is None:
+                return None
+            self._sites[role] = self.open_site(role, params)
+            if "source" in self._sites and "target" in self._sites:
+                self.check_distinct(self._sites["source"], self._sites["target"])
+        return self._sites[role]
+
+    def open_site(self, role, params):
+        raise NotImplementedError
+
+    def check_distinct(self, source, target):
+        """Raises InputError when ``source`` and ``target`` are the same site."""
+        raise NotImplementedError
 
     def site_params(self, role, required=True):
         """Connection options of the ``source`` or ``target`` site; None (or an error) when not given."""

@@ -139,26 +139,19 @@ class HypervProvider(ReplicationProvider):
 
     def __init__(self, *args, **kwargs):
         super(HypervProvider, self).__init__(*args, **kwargs)
-        self._sites = {}
         self._unreachable = {}
 
     # ---- sites -------------------------------------------------------------------------------------
 
-    def site(self, role, required=True):
-        """The hosts of the ``role`` site (``hostname`` plus ``hosts``), or None when it is optional and not given."""
-        if role in self._sites:
-            return self._sites[role]
-        params = self.site_params(role, required)
-        if params is None:
-            return None
-        self._sites[role] = sites.build_site(role, params, self.options["operation_timeout"])
-        if "source" in self._sites and "target" in self._sites:
-            shared = set(h.hostname.lower() for h in self._sites["source"].hosts) & \
-                set(h.hostname.lower() for h in self._sites["target"].hosts)
-            if shared:
-                raise InputError("source and target share the Hyper-V host %s" % ", ".join(sorted(shared)),
-                                 step="connect", hint="Point target at the recovery hosts")
-        return self._sites[role]
+    def open_site(self, role, params):
+        """The hosts of the ``role`` site: ``hostname`` plus ``hosts``."""
+        return sites.build_site(role, params, self.options["operation_timeout"])
+
+    def check_distinct(self, source, target):
+        shared = set(h.hostname.lower() for h in source.hosts) & set(h.hostname.lower() for h in target.hosts)
+        if shared:
+            raise InputError("source and target share the Hyper-V host %s" % ", ".join(sorted(shared)),
+                             step="connect", hint="Point target at the recovery hosts")
 
     def host(self, role, required=True):
         """The first host of a site: the one named by its ``hostname``."""

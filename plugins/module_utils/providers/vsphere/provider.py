@@ -24,16 +24,10 @@ class VsphereProvider(ReplicationProvider):
 
     def __init__(self, *args, **kwargs):
         super(VsphereProvider, self).__init__(*args, **kwargs)
-        self._sites = {}
         self._inventories = {}
 
-    def site(self, role, required=True):
-        """The connected site for ``role`` ('source' or 'target'); connects once per module call."""
-        if role in self._sites:
-            return self._sites[role]
-        params = self.site_params(role, required)
-        if params is None:
-            return None
+    def open_site(self, role, params):
+        """The connected vCenter of ``role``."""
         port = params.get("port") or 443
         default_name = params["hostname"] if port == 443 else "%s:%s" % (params["hostname"], port)
         site = VsphereSite(params.get("name") or default_name, params["hostname"], params.get("username"),
@@ -41,12 +35,12 @@ class VsphereProvider(ReplicationProvider):
                            validate_certs=params.get("validate_certs", True), ca_path=params.get("ca_path"),
                            datacenter=params.get("datacenter"), timeout=self.options["connect_timeout"],
                            pool_size=int(self.options["max_concurrent_tasks"]) + 4)
-        self._sites[role] = site.connect()
-        if len(self._sites) == 2 and self._sites["source"].instance_uuid == self._sites["target"].instance_uuid \
-                and self._sites["source"].datacenter_name == self._sites["target"].datacenter_name:
+        return site.connect()
+
+    def check_distinct(self, source, target):
+        if source.instance_uuid == target.instance_uuid and source.datacenter_name == target.datacenter_name:
             raise InputError("source and target are the same vCenter datacenter", step="connect",
                              hint="Point target at the recovery site")
-        return site
 
     def inventory(self, site):
         if id(site) not in self._inventories:
