@@ -8,13 +8,13 @@ APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev rsync python3-venv sh
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv collection lab-up lab-down lab-status drill report test units lab-tests integration molecule sanity bench clean
+.PHONY: help deps venv collection lab-up lab-down lab-status drill report test units lab-tests contract integration molecule sanity scripts bench clean
 
 help:
 	@echo "make drill      set up, start the lab, run a DR drill, print the report path"
 	@echo "make test       unit, lab conformance, integration and sanity tests"
 	@echo "make report REPORT=reports/<run>/report.json [COMPARE=...]   render a run's evidence again, RTO trend"
-	@echo "make lab-up / lab-down / lab-status / bench / sanity"
+	@echo "make lab-up / lab-down / lab-status / bench / sanity / scripts"
 
 deps: .build/apt.stamp
 
@@ -63,13 +63,17 @@ report: venv collection
 	ansible-playbook playbooks/report.yml -e vmdr_report=$(abspath $(REPORT)) \
 	  -e '{"vmdr_compare": [$(foreach f,$(COMPARE),"$(abspath $(f))",)""]}' $(if $(DEST),-e vmdr_report_dest=$(abspath $(DEST)))
 
-test: deps venv collection units lab-tests integration molecule sanity
+test: deps venv collection units lab-tests contract integration molecule sanity
 
 units: venv collection
 	$(PY) -m pytest tests/unit -q
 
 lab-tests: deps venv collection
 	$(PY) -m pytest tests/lab -q
+
+# every scenario of tests/contract/scenarios.py on every provider, each against a private lab
+contract: deps venv collection
+	$(PY) -m pytest tests/contract -q
 
 integration: deps venv collection
 	$(PY) -m pytest tests/integration -q
@@ -79,6 +83,10 @@ molecule: deps venv collection
 
 sanity: venv
 	bash tests/sanity/run.sh
+
+# the Hyper-V PowerShell: writes plugins/module_utils/providers/hyperv/scripts.py from its powershell/*.ps1
+scripts: venv
+	$(PY) tools/gen_hyperv_scripts.py
 
 bench: deps venv collection
 	$(PY) bench/run.py

@@ -47,15 +47,23 @@ def vm_id(host, name):
 
 
 def add_vm(model, host, name, switch=None, ip=None, prefix=24, gateway=None, dns=None, state="Running",
-           disks_gb=(40,), now=0.0, memory_mb=4096, cpus=2):
-    adapter = Model.new_adapter(vm_id(host, name), switch=switch, ipv4=ip, prefix=prefix, gateway=gateway,
-                                dns=dns or (["10.10.0.10"] if ip else []))
+           disks_gb=(40,), now=0.0, memory_mb=4096, cpus=2, nics=None):
+    """A VM with one network adapter (``switch``, ``ip`` ...), or one per entry of ``nics`` ({switch, ip, prefix,
+    gateway, dns, name}). Adapters are all named "Network Adapter" unless a name is given, as Hyper-V names them."""
+    specs = nics or [{"switch": switch, "ip": ip, "prefix": prefix, "gateway": gateway, "dns": dns}]
+    adapters = []
+    for index, nic in enumerate(specs):
+        seed_text = vm_id(host, name) + ("#%d" % index if index else "")  # distinct MACs for same-named adapters
+        adapters.append(Model.new_adapter(seed_text, name=nic.get("name") or "Network Adapter",
+                                          switch=nic.get("switch"), ipv4=nic.get("ip"),
+                                          prefix=int(nic.get("prefix") or 24), gateway=nic.get("gateway"),
+                                          dns=nic.get("dns") or (["10.10.0.10"] if nic.get("ip") else [])))
     disks = []
     for i, size in enumerate(disks_gb):
         fname = "%s.vhdx" % name if i == 0 else "%s-data%d.vhdx" % (name, i)
         disks.append({"path": "D:\\Hyper-V\\%s\\Virtual Hard Disks\\%s" % (name, fname), "size_gb": size,
                       "controller_type": "SCSI", "controller_number": 0, "location": i})
-    vm = model.new_vm(host, name, state, vm_id(host, name), [adapter], disks, 2, memory_mb, cpus, created=now)
+    vm = model.new_vm(host, name, state, vm_id(host, name), adapters, disks, 2, memory_mb, cpus, created=now)
     for a in vm["adapters"]:
         a["effective_ipv4"] = list(a["guest"]["ipv4"]) if state == "Running" else []
     return vm

@@ -194,6 +194,8 @@ class CallbackModule(CallbackBase):
         if awx["job_id"] is None and os.environ.get("JOB_ID"):
             awx["job_id"] = os.environ["JOB_ID"]
         identity["awx"] = awx if any(v is not None for v in awx.values()) else None
+        if isinstance(plan, dict):
+            self._secrets.extend(secret_values(plan))  # a plan included by a user's own playbook is not refused first
         self._recorder = JournalRecorder(self._folder, self._secrets, context,
                                          plan if isinstance(plan, dict) else {}, identity, self._started)
         self._save()

@@ -6,6 +6,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import schema
+
 
 def preflight_missing_problem(name):
     return {"check": "replication", "vm": name,
@@ -105,8 +107,8 @@ def preflight_capacity_problems(recovery_site, settings=None, placement=None):
 
 
 def preflight_line(problem):
-    where = "%s: " % problem["vm"] if problem.get("vm") else ""
-    return "[%s] %s%s" % (problem.get("check"), where, problem.get("message"))
+    """``[check] where: message``; where is the problem's path in the plan and its VM, or the VM alone."""
+    return "[%s] %s" % (problem.get("check"), schema.problem_line(problem))
 
 
 class FilterModule(object):

@@ -27,7 +27,8 @@ def not_ready(vm_result, outcomes):
         return vm_result
     text = "; ".join("readiness %s %s: %s" % ((o.get("check") or {}).get("type"), (o.get("check") or {}).get("target"),
                                               o.get("message")) for o in failed)
-    return dict(vm_result, failed=True, error={"message": "%s is not ready: %s" % (vm_result.get("name"), text)})
+    return dict(vm_result, failed=True, error={"vm": vm_result.get("name"), "step": "readiness",
+                                               "message": "not ready: %s" % text})
 
 
 class FilterModule(object):

@@ -38,7 +38,7 @@ class VmdrError(Exception):
         return text
 
     def as_dict(self):
-        return {
+        out = {
             "vm": self.vm,
             "site": self.site,
             "step": self.step,
@@ -46,6 +46,10 @@ class VmdrError(Exception):
             "hint": self.hint,
             "fault": self.fault,
         }
+        problems = getattr(self, "problems", None)
+        if problems:
+            out["problems"] = problems  # a refusal of several problems: each with its vm, site, step and hint
+        return out
 
 
 class InputError(VmdrError):

@@ -24,7 +24,12 @@ description:
   - V(cleanup_test) removes the test copies made by V(test) (only VMs that carry the test record).
   - V(planned) shuts the source guests down, makes a final recovery point, fences the sources, then starts
     the replicas on the live networks with re-IP. A replica is started only after its source was seen
-    powered off, so both never run together. If the final sync fails, the source is started again.
+    powered off, so both never run together. A VM that fails before its replica starts is put back as it
+    was, newest step first (the replica demoted, the source unfenced and started again), and its result lists
+    what was undone in RV(vms[].compensation). The VMs of one call may have replicas in different placements.
+  - V(planned) and V(unplanned) check every VM before the first change (replica and roles, recovery point,
+    networks, re-IP and the guest customization that carries it, the sources' own snapshots, placements);
+    any problem refuses the whole call and names every VM and problem.
   - V(unplanned) starts the replicas from the chosen recovery point without needing the source site. If
     the source site answers and a source VM still runs, the call is refused unless
     O(allow_source_running=true).
@@ -85,7 +90,7 @@ options:
         type: list
         elements: dict
       overrides:
-        description: Per-VM NIC addresses that win over the rules.
+        description: Per-VM NIC addresses that win over the rules, for VMs of O(vms) and NICs they have.
         type: dict
       unmatched:
         description: What to do with an address no rule covers.
@@ -236,6 +241,34 @@ vms:
       type: float
       returned: when readiness was awaited
       sample: 41.2
+    ready:
+      description:
+        - Whether the VM was seen ready - running, its guest agent answering, and every address the re-IP
+          promised among the addresses the guest reports.
+      type: bool
+      returned: planned, unplanned, when readiness was awaited
+      sample: true
+    addresses_expected:
+      description: The addresses the re-IP promised, as the readiness wait checked them.
+      type: list
+      elements: str
+      returned: planned, unplanned, when readiness was awaited
+      sample: ["10.20.2.21"]
+    addresses_seen:
+      description: The addresses the guest reported at the end of the readiness wait.
+      type: list
+      elements: str
+      returned: planned, unplanned, when readiness was awaited
+      sample: ["10.20.2.21"]
+    compensation:
+      description:
+        - For a VM that failed, the steps that undid what the call had done, newest first, each with C(step),
+          C(site), C(ok), C(changed) and C(error); C(not_run) lists undo steps left out because an earlier one
+          failed, and C(reason) says why nothing was undone (once a replica may run, nothing is).
+      type: dict
+      returned: planned, unplanned, when a VM failed
+      sample: {"ran": [{"step": "unfence source", "site": "site-a", "ok": true, "changed": true},
+                       {"step": "start source again", "site": "site-a", "ok": true, "changed": true}]}
     test_vm:
       description: Name of the test copy.
       type: str
@@ -272,7 +305,7 @@ vms:
 
 from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
-from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner
+from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner, refuse
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 
 SETTINGS = ("recovery_point", "network_map", "power_on", "wait_ready", "wait_for_ip", "ready_timeout",
@@ -306,13 +339,14 @@ def main():
     params = vmdr.params
 
     def operation(provider, refs):
-        check_waves(refs, params["mode"], params["provider"])
+        check_waves(refs, params["mode"], provider)
         settings = dict((k, params[k]) for k in SETTINGS)
         reip = params["reip"]
         if reip and (reip.get("rules") or reip.get("overrides")):
             settings["reip"] = ReipPlanner(reip.get("rules"), reip.get("overrides"), reip.get("unmatched"),
                                            reip.get("allow_sysprep"))
-        if params["mode"] == "cancel" and provider.name != "hyperv":
+            refuse(settings["reip"].override_errors([ref.label for ref in refs]))
+        if params["mode"] == "cancel" and not provider.supports_cancel:
             raise InputError("mode=cancel undoes an uncommitted Hyper-V failover; %s has nothing to cancel"
                              % provider.name, step="validate", hint="Use mode=reverse, then a planned failover back")
         return provider.failover(refs, params["mode"], settings)
@@ -326,7 +360,7 @@ def check_waves(refs, mode, provider):
         if "wave" not in ref.options:
             continue
         wave = ref.options["wave"]
-        if mode != "test" or provider != "vsphere":
+        if mode != "test" or not provider.supports_waves:
             raise InputError("the per-VM key wave applies to mode test on vSphere only", vm=ref.label,
                              step="validate vms", hint="Remove wave, or call failover once per wave")
         if isinstance(wave, bool) or not isinstance(wave, int) or wave < 0:

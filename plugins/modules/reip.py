@@ -15,10 +15,16 @@ author:
 description:
   - Computes a re-IP plan for every NIC of each replica from the addresses its source had at the last sync.
     Rules move an address from a source subnet to a target subnet keeping the host part (first matching
-    rule wins); per-VM overrides set an address outright. The plan is computed with netaddr and checked
-    (malformed subnets, gateways outside the subnet, two NICs given one address) before anything changes.
-  - With O(provider=vsphere) the plan is staged as guest customization on the powered-off replica and is
-    applied by VMware Tools at its next power-on (the failover). Staging the same plan again changes nothing.
+    rule wins); per-VM overrides set an address outright. The whole plan is checked before anything changes,
+    and every problem found is reported at once. Refused are malformed subnets; addresses no host may have (the
+    network and broadcast addresses of an IPv4 subnet up to /30, the subnet-router anycast address of an IPv6
+    subnet up to /126), also when a rule's translation lands on one; gateways outside the subnet, equal to such
+    an address, or equal to the NIC's own address (a /32 or /128 has no gateway; a /31 or /127 uses both
+    addresses); overrides for VMs not in O(vms) or for NICs a VM does not have; and two NICs given one address,
+    or an address that is another NIC's gateway.
+  - With O(provider=vsphere) the plan is recorded on the powered-off replica and applied by the failover as its
+    one guest customization right before power-on; a later call replaces it. Staging the same plan again changes
+    nothing. A replica with a different customization already pending (one this tool did not make) is refused.
   - With O(provider=hyperv) the source addresses are the IPv4 addresses the source guest reports, and the plan
     is applied as the replica's failover TCP/IP settings (Set-VMNetworkAdapterFailoverConfiguration).
   - M(vmdr.replication.failover) takes the same rules to re-IP test copies and failed-over VMs in one call.
@@ -59,7 +65,8 @@ options:
   overrides:
     description:
       - Per-VM addresses that win over the rules. VM name -> list of C(nic) (index) or C(network) (source
-        network name), C(ip) (address/prefix), C(gateway), C(dns).
+        network name), C(ip) (address/prefix), C(gateway), C(dns), C(dns_suffix).
+      - Each VM must be one of O(vms), named as there, and each C(nic) or C(network) must pick a NIC the VM has.
     type: dict
     default: {}
   unmatched:
@@ -140,7 +147,7 @@ vms:
 '''
 
 from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
-from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner
+from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner, refuse
 
 
 def main():
@@ -157,6 +164,7 @@ def main():
     def operation(provider, refs):
         planner = ReipPlanner(vmdr.params["rules"], vmdr.params["overrides"], vmdr.params["unmatched"],
                               vmdr.params["allow_sysprep"])
+        refuse(planner.override_errors([ref.label for ref in refs]))
         return provider.reip(refs, planner)
 
     vmdr.run(operation)

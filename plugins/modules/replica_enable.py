@@ -257,7 +257,8 @@ vms:
 from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 
-HYPERV_ONLY = ("scheduled", "export", "import")
+OPTION_NAMES = {"start": "initial_replication_start", "media_path": "media_path",
+                "configure_replica_server": "configure_replica_server", "extended": "extended_replica"}
 
 
 def main():
@@ -286,18 +287,20 @@ def main():
 
     def operation(provider, refs):
         initial = params["initial_replication"]
-        hyperv = dict(method=initial, start=params["initial_replication_start"], media_path=params["media_path"],
-                      configure_replica_server=params["configure_replica_server"], extended=params["extended_replica"])
-        if provider.name != "hyperv":
-            if initial in HYPERV_ONLY or any(hyperv[k] for k in ("start", "media_path", "configure_replica_server",
-                                                                 "extended")):
-                raise InputError("initial_replication=%s, initial_replication_start, media_path, "
-                                 "configure_replica_server and extended_replica are Hyper-V options" % initial,
-                                 step="validate",
-                                 hint="Use initial_replication now, seed or defer with provider %s" % provider.name)
-            hyperv = initial
-        return provider.enable(refs, params["state"], params["policy"], params["placement"], hyperv,
-                               params["network_map"], params["delete_replica"])
+        settings = dict(method=initial, start=params["initial_replication_start"], media_path=params["media_path"],
+                        configure_replica_server=params["configure_replica_server"],
+                        extended=params["extended_replica"])
+        unsupported = [OPTION_NAMES[k] for k in ("start", "media_path", "configure_replica_server", "extended")
+                       if settings[k] and k not in provider.initial_options]
+        if initial not in provider.initial_methods:
+            unsupported.insert(0, "initial_replication=%s" % initial)
+        if unsupported:
+            raise InputError("%s: not offered by provider %s" % (", ".join(unsupported), provider.name),
+                             step="validate", hint="Use initial_replication %s with provider %s"
+                             % (" or ".join(provider.initial_methods), provider.name))
+        return provider.enable(refs, params["state"], params["policy"], params["placement"],
+                               settings if provider.initial_options else initial, params["network_map"],
+                               params["delete_replica"])
 
     vmdr.run(operation)
 

@@ -125,9 +125,16 @@ replications:
       type: int
       sample: 312
     rpo_compliant:
-      description: Whether the newest recovery point is within the RPO.
+      description:
+        - Whether the newest recovery point is no older than the RPO, measured on the clock of the site that holds
+          the points; the same rule on every provider. A paused replication is never compliant.
       type: bool
       sample: true
+    replication_frequency_seconds:
+      description: How often Hyper-V Replica sends changes (30, 300 or 900). Not part of the compliance rule.
+      type: int
+      returned: with O(provider=hyperv)
+      sample: 300
     test_vms:
       description: Test failover copies that exist now.
       type: list
@@ -197,7 +204,8 @@ def report(provider, refs, recovery_site, summary=False):
 
 
 def main():
-    vmdr = VmdrModule({"recovery_site": dict(type="bool", default=False), "summary": dict(type="bool", default=False)})
+    vmdr = VmdrModule({"recovery_site": dict(type="bool", default=False), "summary": dict(type="bool", default=False)},
+                      all_vms_when_empty=True)
     vmdr.run(lambda provider, refs: report(provider, refs, vmdr.params["recovery_site"], vmdr.params["summary"]))
 
 

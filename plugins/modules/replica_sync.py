@@ -21,9 +21,10 @@ description:
     points the powered-off replica at the new recovery point, removes the snapshots and drops the recovery
     points beyond the policy.
   - With O(provider=hyperv) Hyper-V replicates on its own schedule; the module resumes relationships in
-    error or waiting for resynchronization, refuses paused ones, and counts a VM within its RPO while its
-    last replication is no older than twice the replication frequency. O(force) cannot make Hyper-V send
-    changes now and only adds a warning.
+    error or waiting for resynchronization and refuses paused ones. O(force) cannot make Hyper-V send changes
+    now and only adds a warning.
+  - On every provider a VM is within its RPO when its newest recovery point is no older than the RPO, measured on
+    the clock of the site that holds the points. Hyper-V's replication frequency is reported on its own.
 extends_documentation_fragment:
   - vmdr.replication.common
 attributes:

@@ -1,9 +1,15 @@
-"""The runbook playbooks on a recovery plan: replicate, test + cleanup, planned failover and failback round trip."""
+"""The runbook playbooks on a recovery plan: replicate, test + cleanup, planned failover and failback round trip,
+and the refusals that come before any change."""
 import yaml
 
 from tests.integration import vcenter
 
 VMS = ["bulk-0011", "bulk-0012"]
+
+
+def snapshot_of(si):
+    return dict((name, [(p["runtime.powerState"], p["extra"].get("vmdr.replication"), p["extra"].get("vmdr.test"))
+                        for p in props]) for name, props in vcenter.vms(si).items())
 
 
 def recap_changed(stdout):
@@ -37,7 +43,7 @@ def test_runbooks_round_trip(lab, site_a, site_b, tmp_path):
     assert not [n for n in vcenter.vms(site_b) if n in ("bulk-0011-test", "bulk-0012-test")]
 
     refused = run("unplanned_failover.yml")
-    assert refused.returncode != 0 and "failover_confirm_unplanned" in refused.stdout
+    assert refused.returncode != 0 and "-e vmdr_confirm_unplanned=true" in refused.stdout
 
     planned = run("planned_failover.yml")
     assert planned.returncode == 0, planned.stdout[-3000:]
@@ -60,3 +66,35 @@ def test_runbooks_round_trip(lab, site_a, site_b, tmp_path):
     assert run("enable_replication.yml").returncode == 0
     quiet = run("enable_replication.yml")
     assert quiet.returncode == 0 and recap_changed(quiet.stdout) == 0, quiet.stdout[-2000:]
+
+
+def test_runbooks_refuse_a_bad_plan_or_request_before_any_change(lab, site_a, site_b, tmp_path):
+    with open(lab.plan_file) as handle:
+        plan = yaml.safe_load(handle)
+    plan["vms"] = [{"name": "bulk-0013", "priority": 1}]
+    plan["hooks"] = {"before_group": str(tmp_path / "drain.yml")}
+    missing_hook = tmp_path / "missing-hook.yml"
+    missing_hook.write_text(yaml.safe_dump(plan))
+    plan.pop("hooks")
+    plan["vms"] = []
+    no_vms = tmp_path / "no-vms.yml"
+    no_vms.write_text(yaml.safe_dump(plan))
+    before = snapshot_of(site_a), snapshot_of(site_b)
+
+    drill = lab.playbook("drill.yml", "-e", "vmdr_plan_file=%s" % missing_hook)
+    assert drill.returncode != 0
+    assert "[hooks] hooks.before_group: task file '%s' does not exist on the controller" % (tmp_path / "drain.yml") \
+        in " ".join(drill.stdout.split()), drill.stdout[-3000:]
+    assert "Ensure replication of every VM" not in drill.stdout  # refused before replica_enable, not mid-run
+
+    cleanup = lab.playbook("cleanup_test_failover.yml", "-e", "vmdr_plan_file=%s" % no_vms)
+    assert cleanup.returncode != 0
+    assert "vms lists no VM: a plan without VMs would do nothing" in " ".join(cleanup.stdout.split()), \
+        cleanup.stdout[-3000:]
+
+    # the playbook's variable, not the role's internal one, is what the operator sets
+    unplanned = lab.playbook("unplanned_failover.yml", "-e", "vmdr_plan_file=%s" % lab.plan_file)
+    assert unplanned.returncode != 0
+    assert "confirm it with -e vmdr_confirm_unplanned=true" in " ".join(unplanned.stdout.split()), \
+        unplanned.stdout[-3000:]
+    assert (snapshot_of(site_a), snapshot_of(site_b)) == before

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 
+from ..model import guest
 from ..model.core import new_id
 from ..model.enums import SnapshotType
 from ..ps.commands import Param
@@ -124,6 +125,7 @@ class StartVMFailover(ReplicationCommand):
         rel["planned"] = planned
         rel["failover_snapshot"] = snap_rec["id"] if snap_rec else None
         rel["failed_over_type"] = 3 if planned else (2 if snap_rec and snap_rec["type"] == 7 else 1)
+        guest.failed_over(vm)  # its guest applies the failover TCP/IP settings when it boots (model/guest.py)
         self.mutated(ctx)
         if b.get("Passthru"):
             ctx.write(self.projector(ctx).vm(host, vm))
@@ -140,6 +142,7 @@ class StartVMFailover(ReplicationCommand):
         test = model.new_vm(host, "%s - Test" % vm["name"], "Off", None, adapters, copy.deepcopy(vm["disks"]),
                             vm["generation"], vm["memory_mb"], vm["cpus"], created=now)
         test["test_of"] = vm["id"]
+        guest.failed_over(test, source=vm)
         test["repl"]["0"] = model.new_rel(test["id"], "TestReplica", "Simple", None, "Disabled", None, None, {})
         test["repl"]["0"]["health"] = "NotApplicable"
         vm["test_vm"] = test["id"]
@@ -179,8 +182,7 @@ class StopVMFailover(ReplicationCommand):
                 if ctx.should_process(vm["name"], "Stop-VMFailover"):
                     vm["state"] = "Off"
                     vm["started_at"] = None
-                    for a in vm["adapters"]:
-                        a.pop("effective_ipv4", None)
+                    guest.cancelled(vm)  # the reverted VM's guest has its settings from before the failover
                     model.set_state(rel, "Replicating")
                     rel["failover_snapshot"] = None
                     rel["failed_over_type"] = 0

@@ -1,8 +1,10 @@
-"""Virtual switches, network adapters, VLANs and failover (Re-IP) configuration (reference §8)."""
+"""Virtual switches, network adapters, VLANs and failover (Re-IP) configuration (reference §8), and the Key-Value
+Pair Exchange integration service that applies it in the guest."""
 from __future__ import annotations
 
 import ipaddress
 
+from ..model import guest
 from ..model.enums import VMSwitchType
 from ..ps import convert as C
 from ..ps.commands import Param
@@ -348,6 +350,43 @@ class GetVMNetworkAdapterFailoverConfiguration(HyperVCommand):
                 ctx.write(self.projector(ctx).failover_setting(h, vm, a))
 
 
+_INTEGRATION_SERVICES = ("Guest Service Interface", "Heartbeat", "Key-Value Pair Exchange", "Shutdown",
+                         "Time Synchronization", "VSS")
+
+
+class DisableVMIntegrationService(HyperVCommand):
+    """Only the Key-Value Pair Exchange service is modeled: with it disabled, a failed-over VM's guest does not apply
+    its failover TCP/IP settings (model/guest.py). It is the lab's switch for a guest that ignores KVP injection."""
+    name = "Disable-VMIntegrationService"
+    class_name = "DisableVMIntegrationService"
+    should_process = True
+    params = [Param("Name", "string[]", position=0, mandatory=True), Param("VMName", "string[]", position=1),
+              Param("VM", VM_T, pipeline=True), Param("VMIntegrationService", "object"),
+              Param("Passthru", "switch")] + computer_params()
+
+    def process(self, ctx, b):
+        if "VMIntegrationService" in b or b.get("Passthru"):
+            ctx.throw("VMIntegrationComponent objects are not modeled by the Hyper-V simulator.",
+                      "NotModeledBySimulator", "NotImplemented", exc_type="System.NotSupportedException")
+        names = []
+        for n in b["Name"]:
+            hits = [s for s in _INTEGRATION_SERVICES if C.wildcard_match(n, s)]
+            if not hits:
+                self.fail(ctx, "InvalidParameter", 'The integration service "%s" was not found.' % n, target=n)
+            names.extend(hits)
+        if any(n != "Key-Value Pair Exchange" for n in names):
+            ctx.throw("Only the Key-Value Pair Exchange integration service is modeled by the Hyper-V simulator.",
+                      "NotModeledBySimulator", "NotImplemented", exc_type="System.NotSupportedException")
+        if not names:
+            return
+        for host in self.target_hosts(ctx, b):
+            for h, vm in self.resolve_vms(ctx, b, host):
+                if ctx.should_process(vm["name"], "Disable-VMIntegrationService"):
+                    guest.disable_kvp(vm)
+                    self.mutated(ctx)
+
+
 COMMANDS = [GetVMSwitch(), GetVMNetworkAdapter(), ConnectVMNetworkAdapter(), DisconnectVMNetworkAdapter(),
             SetVMNetworkAdapter(), SetVMNetworkAdapterVlan(), GetVMNetworkAdapterVlan(),
-            SetVMNetworkAdapterFailoverConfiguration(), GetVMNetworkAdapterFailoverConfiguration()]
+            SetVMNetworkAdapterFailoverConfiguration(), GetVMNetworkAdapterFailoverConfiguration(),
+            DisableVMIntegrationService()]

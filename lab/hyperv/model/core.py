@@ -16,6 +16,7 @@ DEFAULT_SETTINGS = {
     "resync_seconds": 120,           # simulated duration of a resynchronization
     "recovery_point_interval": 3600,  # Hyper-V takes additional recovery points hourly
     "change_rate_bytes_per_sec": 65536,
+    "guest_boot_seconds": 0,          # a started guest applies its failover TCP/IP settings this much later
 }
 
 HEALTH_FOR_STATE = {

@@ -1,10 +1,11 @@
 """Replication over simulated time: scheduled starts, initial copies, resyncs, delta cycles and
-recovery points. `advance(model, now)` is idempotent and is called before every command and by the
-lab's advance hook, so nothing depends on a background thread."""
+recovery points, and guests that boot after a failover (model/guest.py). `advance(model, now)` is idempotent
+and is called before every command and by the lab's advance hook, so nothing depends on a background thread."""
 from __future__ import annotations
 
 import math
 
+from . import guest
 from .core import new_id
 
 _ACCEPTING = ("Replicating", "Suspended", "Resynchronizing", "WaitingForUpdateCompletion")
@@ -21,6 +22,7 @@ def source_rels(model):
 def advance(model, now):
     for host, vm, key, rel in list(source_rels(model)):
         _advance_rel(model, host, vm, rel, now)
+    guest.boot(model, now)
 
 
 def _partner_ok(model, rel):

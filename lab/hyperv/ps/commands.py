@@ -409,7 +409,9 @@ class CommandContext:
 
     # ShouldProcess
     def should_process(self, target, action):
-        if self.bound.get("WhatIf") or C.is_true(self.interp.get_var("WhatIfPreference")):
+        # -WhatIf (also -WhatIf:$false) wins over $WhatIfPreference, which -WhatIf on a calling function sets
+        whatif = self.bound["WhatIf"] if "WhatIf" in self.bound else C.is_true(self.interp.get_var("WhatIfPreference"))
+        if whatif:
             self.interp.host.write_host('What if: Performing the operation "%s" on target "%s".' % (action, target))
             return False
         confirm = self.bound.get("Confirm")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from . import advanced
 from . import convert as C
 from . import literals as L
 from . import operators as O
@@ -69,24 +70,32 @@ class InvocationMixin:
             _, pname = self._split_var(self.unit_text(var))
             types = []
             mandatory = False
+            parameter_attr = False
             for attr in [c for c in named_children(pn) if c.type in ("attribute", "attribute_list")]:
                 for a in self._walk(attr):
                     if a.type == "type_literal" and a.parent is not None and a.parent.type == "attribute":
                         types.append(self._type_text(a))
+                    elif a.type == "attribute_name" and self.unit_text(a).strip().lower().rsplit(".", 1)[-1] in (
+                            "parameter", "parameterattribute"):
+                        parameter_attr = True
                 atext = self.unit_text(attr).lower().replace(" ", "")
                 if "mandatory" in atext and "mandatory=$false" not in atext:
                     mandatory = True
             default = [c for c in named_children(pn) if c.type == "script_parameter_default"]
             is_switch = any(t.lower() in ("switch", "system.management.automation.switchparameter") for t in types)
-            declared.append((pname, types, mandatory, default[0] if default else None, is_switch))
+            declared.append((pname, types, mandatory, default[0] if default else None, is_switch, parameter_attr))
         return declared
 
     _COMMON_WITH_VALUE = {"erroraction", "ea", "warningaction", "wa", "errorvariable", "ev", "outvariable", "ov",
                           "warningvariable", "wv", "informationaction", "infa", "informationvariable", "iv"}
 
-    def _bind_params(self, params_container, call_args, input_items):
-        """Bind call arguments (Arg list) to a param() block. Returns the unbound positional values ($args)."""
+    def _bind_params(self, params_container, call_args, input_items, function=""):
+        """Bind call arguments (Arg list) to a param() block. Returns the unbound positional values ($args).
+        An advanced function's block ([CmdletBinding()], [Parameter()]) binds like a cmdlet (advanced.py)."""
         declared = self._declared_params(params_container)
+        binding = advanced.binding_of(self, params_container, declared)
+        if binding is not None:
+            return advanced.bind(self, binding, declared, call_args, function)
         bound = {}
         positional = []
         i = 0
@@ -123,7 +132,7 @@ class InvocationMixin:
                                     exc_type="System.Management.Automation.ParameterBindingException")
             bound[d[0].lower()] = value
             i += 1
-        for pname, types, mandatory, default, is_switch in declared:
+        for pname, types, mandatory, default, is_switch, dummy in declared:
             key = pname.lower()
             if key in bound:
                 value, found = bound[key], True
@@ -131,17 +140,13 @@ class InvocationMixin:
                 value, found = positional.pop(0), True
             else:
                 found = False
-                value = None
+                value = advanced.unbound_value(self, types)
                 if default is not None:
                     value = self.eval_value(named_children(default)[0])
                 elif is_switch:
                     value = False
-                elif mandatory:
-                    raise runtime_error("Cannot process command because of one or more missing mandatory parameters: "
-                                        "%s." % pname, "MissingMandatoryParameter", "InvalidArgument",
-                                        exc_type="System.Management.Automation.ParameterBindingException")
             if types and found:
-                value = self._cast_to(types[-1], value)
+                value = advanced.cast_parameter(self, pname, types[-1], value, function)
             self.scope.vars[pname] = value
         return positional
 
@@ -190,7 +195,7 @@ class InvocationMixin:
                     param_block = b
                 else:
                     blocks.append(b)
-            leftover = self._bind_params(fn.params_node or param_block, call_args, input_items)
+            leftover = self._bind_params(fn.params_node or param_block, call_args, input_items, fn.name)
             self.scope.vars["args"] = leftover
             self.scope.vars["input"] = list(input_items or [])
             out = []

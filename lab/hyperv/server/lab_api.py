@@ -123,7 +123,7 @@ def add_vms(site, srv, args):
             vm = seeding.add_vm(site.model, host, spec["name"], spec.get("switch"), spec.get("ip"),
                                 int(spec.get("prefix", 24)), spec.get("gateway"), spec.get("dns"),
                                 spec.get("state", "Running"), tuple(spec.get("disks_gb", (40,))), site.clock.now(),
-                                int(spec.get("memory_mb", 4096)), int(spec.get("cpus", 2)))
+                                int(spec.get("memory_mb", 4096)), int(spec.get("cpus", 2)), spec.get("nics"))
             created.append({"name": vm["name"], "id": vm["id"]})
         site.save()
     return 200, {"created": created}

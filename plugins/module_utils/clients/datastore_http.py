@@ -5,6 +5,9 @@
 
 The body is streamed from the source GET straight into the target PUT with a Content-Length,
 so a disk never lands on the controller's disk or in its memory.
+
+HEAD and GET are retried on transient faults by the one retry policy (clients/retry.py); the source GET of a copy
+only until its answer arrives, before any byte went to the PUT. A PUT is never retried.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +17,7 @@ import hashlib
 import re
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
+from ansible_collections.vmdr.replication.plugins.module_utils.clients import retry, vsphere_faults
 
 try:
     import requests
@@ -47,6 +51,7 @@ class _StreamBody(object):
         self.len = length
         self.digest = hashlib.sha256()
         self.sent = 0
+        self.broken = None
 
     def read(self, size=-1):
         while size < 0 or len(self._buffer) < size:
@@ -54,6 +59,9 @@ class _StreamBody(object):
                 self._buffer += next(self._iter)
             except StopIteration:
                 break
+            except Exception as exc:  # pylint: disable=broad-except
+                self.broken = exc  # the source's side of the stream failed, not the target's
+                raise
         if size < 0:
             data, self._buffer = self._buffer, b""
         else:
@@ -84,13 +92,32 @@ class DatastoreHttp(object):
             self.site.hostname, self.site.port, quote(path), quote(self.site.datacenter_name, safe=""),
             quote(datastore, safe=""))
 
+    def _read_only(self, method, ds_path, **kwargs):
+        """``method`` (HEAD or GET) of ``ds_path`` under the retry policy: a 502, 503 or 504 answer is retried like
+        a lost connection; once they run out it raises HttpStatusError."""
+        send = getattr(self.http, method.lower())
+
+        def attempt():
+            response = send(self.url(ds_path), timeout=self.timeout, verify=self.verify, **kwargs)
+            if response.status_code in retry.TRANSIENT_HTTP_STATUS:
+                response.close()
+                raise retry.HttpStatusError(response.status_code, "%s %s" % (method, ds_path))
+            return response
+        return retry.POLICY.run(attempt, deadline=self.timeout)
+
     def exists(self, ds_path):
-        response = self.http.head(self.url(ds_path), timeout=self.timeout, verify=self.verify)
+        try:
+            response = self._read_only("HEAD", ds_path)
+        except retry.HttpStatusError as exc:
+            raise VmdrError(str(exc) + retry.attempts_note(exc), site=self.site.name, step="check datastore file")
         return response.status_code == 200
 
     def read(self, ds_path, max_bytes=None):
         headers = {"Range": "bytes=0-%d" % (max_bytes - 1)} if max_bytes else {}
-        response = self.http.get(self.url(ds_path), headers=headers, timeout=self.timeout, verify=self.verify)
+        try:
+            response = self._read_only("GET", ds_path, headers=headers)
+        except retry.HttpStatusError as exc:
+            raise VmdrError(str(exc) + retry.attempts_note(exc), site=self.site.name, step="read datastore file")
         if response.status_code not in (200, 206):
             raise VmdrError("GET %s answered HTTP %s" % (ds_path, response.status_code), site=self.site.name,
                             step="read datastore file")
@@ -101,22 +128,30 @@ class DatastoreHttp(object):
 
         Returns {"bytes", "sha256"} of what was sent; a missing source file returns None.
         """
-        response = self.http.get(self.url(src_path), stream=True, timeout=self.timeout, verify=self.verify)
+        hint = "Check the datastore and that the user may browse it"
+        try:
+            # retried only here: until the answer arrives, no byte went to the PUT
+            response = self._read_only("GET", src_path, stream=True)
+        except retry.HttpStatusError as exc:
+            raise VmdrError(str(exc) + retry.attempts_note(exc), site=self.site.name, step="read source disk",
+                            hint=hint)
         try:
             if response.status_code == 404:
                 return None
             if response.status_code != 200:
                 raise VmdrError("GET %s answered HTTP %s" % (src_path, response.status_code),
-                                site=self.site.name, step="read source disk",
-                                hint="Check the datastore and that the user may browse it")
+                                site=self.site.name, step="read source disk", hint=hint)
             if response.headers.get("Content-Length") is None:
                 raise VmdrError("the source answered %s without a Content-Length" % src_path, site=self.site.name,
                                 step="read source disk", hint="The datastore HTTP interface must send file sizes")
             length = int(response.headers["Content-Length"])
             body = _StreamBody(response, length)
-            put = target.http.put(target.url(dst_path), data=body,
-                                  headers={"Content-Type": "application/octet-stream"}, timeout=self.timeout,
-                                  verify=target.verify)
+            try:
+                put = target.http.put(target.url(dst_path), data=body,
+                                      headers={"Content-Type": "application/octet-stream"}, timeout=self.timeout,
+                                      verify=target.verify)
+            except Exception as exc:  # pylint: disable=broad-except
+                raise self._broken_put(exc, body, src_path, target, dst_path)
             if put.status_code not in (200, 201, 204):
                 raise VmdrError("PUT %s answered HTTP %s" % (dst_path, put.status_code), site=target.site.name,
                                 step="write replica disk", hint="Check free space and datastore permissions")
@@ -126,6 +161,20 @@ class DatastoreHttp(object):
             return {"bytes": body.sent, "sha256": body.digest.hexdigest()}
         finally:
             response.close()
+
+    def _broken_put(self, exc, body, src_path, target, dst_path):
+        """A copy that failed while streaming. Never retried: the PUT may have written part of the file, or all of
+        it when only its answer was lost. The recovery point is not recorded either way."""
+        hint = "This recovery point was not recorded; rerun replica_sync, which writes a new recovery point folder"
+        if body.broken is not None:  # requests may raise its own error for what the body raised
+            message = vsphere_faults.describe(body.broken)[0]
+            return VmdrError("reading %s failed after %d of %d bytes: %s" % (src_path, body.sent, body.len, message),
+                             site=self.site.name, step="read source disk", hint=hint)
+        message = vsphere_faults.describe(exc)[0]
+        outcome = " (outcome unknown: every byte was sent, the answer was lost)" if body.sent == body.len else ""
+        return VmdrError("PUT %s failed after %d of %d bytes were sent: %s%s" % (
+            dst_path, body.sent, body.len, message, outcome), site=target.site.name, step="write replica disk",
+            hint=hint)
 
     def close(self):
         self.http.close()

@@ -1,10 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to vmdr.replication
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Bulk reads through the PropertyCollector: one call for many objects, only the paths asked for."""
+"""Bulk reads through the PropertyCollector: one call for many objects, only the paths asked for.
+
+Every read here is retried on transient faults by the one retry policy (clients/retry.py), within the site's
+request timeout.
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
+
+from ansible_collections.vmdr.replication.plugins.module_utils.clients import retry
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
 
 try:
     from pyVmomi import vmodl, vim
@@ -14,17 +21,41 @@ except ImportError:
 PAGE_SIZE = 1000
 
 
+def _read(si, call):
+    """``call()`` under the retry policy; the deadline is the request timeout the session was opened with.
+
+    A read still failing on a transient fault when the policy gives up becomes a VmdrError naming the site (the
+    session tags its stub with it), so the module says where and how often it tried."""
+    stub = getattr(si, "_stub", None)
+    try:
+        return retry.POLICY.run(call, deadline=getattr(stub, "_vmdr_timeout", None))
+    except VmdrError:
+        raise
+    except Exception as exc:  # pylint: disable=broad-except
+        if not retry.is_transient(exc):
+            raise
+        raise VmdrError("vCenter did not answer a read: %s: %s%s" % (type(exc).__name__, exc, retry.attempts_note(exc)),
+                        site=getattr(stub, "_vmdr_site", None), step="read from vCenter",
+                        hint="The site answered before and then stopped; check vCenter's health and rerun: reads are "
+                             "retried, and a rerun continues from the state recorded at the sites")
+
+
 def service_content(si):
     """ServiceContent once per connection (kept on its stub): every RetrieveContent() is a round trip."""
     stub = si._stub
     content = getattr(stub, "_vmdr_service_content", None)
     if content is None:
-        content = si.RetrieveContent()
+        content = _read(si, si.RetrieveContent)
         stub._vmdr_service_content = content
     return content
 
 
-def _collect(pc, spec):
+def _collect(si, pc, spec):
+    """All pages of one read; a transient fault on any page reads again from the first page."""
+    return _read(si, lambda: _pages(pc, spec))
+
+
+def _pages(pc, spec):
     options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=PAGE_SIZE)
     result = pc.RetrievePropertiesEx([spec], options)
     rows = []
@@ -40,16 +71,19 @@ def _collect(pc, spec):
 def retrieve_view(si, root, obj_type, paths):
     """Every object of ``obj_type`` below ``root`` with ``paths``; the view is destroyed afterwards."""
     content = service_content(si)
-    view = content.viewManager.CreateContainerView(root, [obj_type], True)
+    view = _read(si, lambda: content.viewManager.CreateContainerView(root, [obj_type], True))
     try:
         traversal = vmodl.query.PropertyCollector.TraversalSpec(
             name="view", path="view", skip=False, type=vim.view.ContainerView)
         spec = vmodl.query.PropertyCollector.FilterSpec(
             objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
             propSet=[vmodl.query.PropertyCollector.PropertySpec(type=obj_type, pathSet=list(paths), all=False)])
-        return _collect(content.propertyCollector, spec)
+        return _collect(si, content.propertyCollector, spec)
     finally:
-        view.DestroyView()
+        try:
+            view.DestroyView()
+        except Exception:  # pylint: disable=broad-except
+            pass  # best effort, never retried: a view lives only as long as its session
 
 
 def retrieve_objects(si, objs, paths, obj_type=None):
@@ -61,7 +95,7 @@ def retrieve_objects(si, objs, paths, obj_type=None):
     spec = vmodl.query.PropertyCollector.FilterSpec(
         objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=o, skip=False) for o in objs],
         propSet=[vmodl.query.PropertyCollector.PropertySpec(type=obj_type, pathSet=list(paths), all=False)])
-    return _collect(service_content(si).propertyCollector, spec)
+    return _collect(si, service_content(si).propertyCollector, spec)
 
 
 def extra_config(props, prefix=None):

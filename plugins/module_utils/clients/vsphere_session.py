@@ -9,7 +9,7 @@ __metaclass__ = type
 import ssl
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError, NotFoundError
-from ansible_collections.vmdr.replication.plugins.module_utils.clients import vsphere_faults
+from ansible_collections.vmdr.replication.plugins.module_utils.clients import retry, vsphere_faults
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import (
     retrieve_view, service_content)
 
@@ -53,20 +53,31 @@ class VsphereSite(object):
         self.datacenter = None
         self.instance_uuid = None
 
+    def _login(self):
+        return SmartConnect(host=self.hostname, port=self.port, user=self.username, pwd=self.password,
+                            sslContext=tls_context(self.validate_certs, self.ca_path),
+                            httpConnectionTimeout=self.timeout, connectionPoolTimeout=-1)
+
     def connect(self):
         try:
-            self.si = SmartConnect(host=self.hostname, port=self.port, user=self.username, pwd=self.password,
-                                   sslContext=tls_context(self.validate_certs, self.ca_path),
-                                   httpConnectionTimeout=self.timeout, connectionPoolTimeout=-1)
+            # a login is safe to retry; before vCenter first answered, a refused connection is not transient
+            self.si = retry.POLICY.run(self._login, deadline=self.timeout, connected=False)
         except Exception as exc:  # pylint: disable=broad-except
             message, hint, fault = vsphere_faults.describe(exc)
-            raise VmdrError("cannot log in to %s:%s: %s" % (self.hostname, self.port, message),
-                            site=self.name, step="connect", hint=hint, fault=fault)
+            message = "cannot log in to %s:%s: %s%s" % (self.hostname, self.port, message, retry.attempts_note(exc))
+            raise VmdrError(message, site=self.name, step="connect", hint=hint, fault=fault)
+        # the reads of this session (vsphere_props) retry within the same request timeout, and name the site
+        self.si._stub._vmdr_timeout = self.timeout
+        self.si._stub._vmdr_site = self.name
         # keep as many HTTPS connections open as threads call vCenter at once (pyVmomi keeps 5 and closes
         # the others after each call, so every further concurrent call paid a new TLS handshake)
         self.si._stub.poolSize = max(self.si._stub.poolSize, self.pool_size)
-        self.instance_uuid = service_content(self.si).about.instanceUuid
-        self.datacenter = self._find_datacenter()
+        try:
+            self.instance_uuid = service_content(self.si).about.instanceUuid
+            self.datacenter = self._find_datacenter()
+        except VmdrError as exc:
+            exc.step = "connect"
+            raise
         return self
 
     def _find_datacenter(self):
@@ -107,4 +118,5 @@ class VsphereSite(object):
         if isinstance(exc, VmdrError):
             return exc
         message, hint, fault = vsphere_faults.describe(exc)
-        return VmdrError(message, vm=vm, site=self.name, step=step, hint=hint, fault=fault)
+        return VmdrError(message + retry.attempts_note(exc), vm=vm, site=self.name, step=step, hint=hint,
+                         fault=fault)

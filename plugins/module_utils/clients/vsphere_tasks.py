@@ -23,7 +23,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.vmdr.replication.plugins.module_utils.clients import vsphere_faults
+from ansible_collections.vmdr.replication.plugins.module_utils.clients import retry, vsphere_faults
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import retrieve_objects
 
 try:
@@ -245,7 +245,12 @@ class _RunState(object):
         try:
             task = chain.steps[chain.index][1](chain.results)
         except Exception as exc:  # pylint: disable=broad-except
+            # a submission is a changing call: never retried (clients/retry.py), and when its request may have
+            # reached vCenter before the answer was lost, the task may exist and run
             message, hint, fault = vsphere_faults.describe(exc)
+            if retry.is_transient(exc):
+                message += " (outcome unknown: vCenter may have created the task)"
+                hint = retry.UNKNOWN_OUTCOME_HINT
             self._advance(chain, TaskOutcome(chain.key, False, error=message, hint=hint, fault=fault))
             self.slots.release()
             return

@@ -3,9 +3,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run Windows PowerShell 5.1 scripts on a Hyper-V host over WinRM (pywinrm) and parse their one JSON answer.
 
-Values never become script text: every input travels as one base64 (UTF-8 JSON) literal that the script
-decodes. Scripts too long for the cmd.exe command line travel in shell environment variables, started by a
-short ``-EncodedCommand`` bootstrap.
+A step (providers/hyperv/scripts.py) is an advanced function; one command sends the shared functions, the step
+and one call of it by name, each payload field as its parameter (``-MediaPath:$in.media_path``) and
+``-WhatIf`` in check mode. Values never become script text: every input travels as one base64 (UTF-8 JSON)
+literal that the script decodes into ``$in``; only field names, checked against the step's parameters, are
+written into the call. Scripts too long for the cmd.exe command line travel in shell environment variables,
+started by a short ``-EncodedCommand`` bootstrap.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,6 +20,7 @@ import json
 import re
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
+from ansible_collections.vmdr.replication.plugins.module_utils.clients import retry
 
 try:
     from winrm.protocol import Protocol
@@ -51,25 +55,6 @@ function ConvertTo-VmdrError($err) {
     return [ordered]@{ message = $err.Exception.Message; fqid = $err.FullyQualifiedErrorId; category = $category;
         type = $err.Exception.GetType().FullName }
 }
-function ConvertTo-VmdrTime($value) {
-    if ($null -eq $value) { return $null }
-    return ([datetime]$value).ToUniversalTime().ToString('o')
-}
-function Invoke-VmdrEach($items, [scriptblock]$action) {
-    $results = @()
-    foreach ($item in @($items)) {
-        $script:VmdrStep = $null
-        try {
-            $out = @(& $action $item)
-            $value = $null
-            if ($out.Count -gt 0) { $value = $out[$out.Count - 1] }
-            $results += , ([ordered]@{ i = $item.i; ok = $true; data = $value })
-        } catch {
-            $results += , ([ordered]@{ i = $item.i; ok = $false; step = $script:VmdrStep; error = (ConvertTo-VmdrError $_) })
-        }
-    }
-    return , $results
-}
 """
 
 ENVELOPE_BODY = r"""try {
@@ -84,6 +69,7 @@ ENVELOPE_BODY = r"""try {
 """
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=]*$")
+_FIELD = re.compile(r"^[a-z][a-z0-9_]*$")
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 
 
@@ -95,10 +81,42 @@ def encode_payload(payload):
     return text
 
 
+def parameter_name(field):
+    """The PowerShell parameter that receives a payload field: ``media_path`` -> ``MediaPath``."""
+    return "".join(part[:1].upper() + part[1:] for part in field.split("_"))
+
+
+def step_call(step, payload):
+    """The statements that run ``step`` (a str with ``function``, ``parameters`` and ``should_process``, see
+    providers/hyperv/scripts.py): ``$data = <function> -<Parameter>:$in.<field> ...`` for each field of
+    ``payload`` that is not None, and ``-WhatIf:$check`` (``$in.check``) when the step supports ShouldProcess.
+    Raises ValueError for a field the step has no parameter for."""
+    declared = dict((name.lower(), name) for name, dummy in step.parameters)
+    args = []
+    for field in sorted(payload):
+        if field == "check" or payload[field] is None:
+            continue
+        name = declared.get(parameter_name(field).lower()) if _FIELD.match(field) else None
+        if name is None:
+            raise ValueError("the step %s has no parameter for the payload field %r" % (step.function, field))
+        args.append(" -%s:$in.%s" % (name, field))
+    lines = []
+    if step.should_process:
+        lines.append("    $check = [bool]$in.check")
+        args.append(" -WhatIf:$check")
+    return "\n".join(lines + ["    $data = %s%s" % (step.function, "".join(args))])
+
+
 def build_script(body, payload, functions=""):
-    """The full script: envelope helpers, extra functions, the decoded payload as ``$in``, then ``body``
-    which sets ``$data``."""
-    return ENVELOPE_HEAD + functions + "\n" + ENVELOPE_BODY % (encode_payload(payload), body)
+    """The full script of one command: the envelope's helpers, ``functions`` (the shared functions), then for a
+    step its definition and ``step_call``, inside the envelope that decodes the payload as ``$in`` and writes
+    ``$data`` as JSON. A plain string ``body`` (no ``function`` attribute) runs as it is and sets ``$data``
+    from ``$in`` itself."""
+    if getattr(body, "function", None):
+        definitions, statements = body, step_call(body, payload)
+    else:
+        definitions, statements = "", body
+    return ENVELOPE_HEAD + functions + "\n" + definitions + "\n" + ENVELOPE_BODY % (encode_payload(payload), statements)
 
 
 def encode_command(script):
@@ -255,13 +273,16 @@ class WinrmRunner(object):
         self.protocol = Protocol(self.endpoint, **kwargs)
 
     def run(self, step, body, payload, functions=""):
-        """Runs ``body`` (which sets ``$data``) with ``$in`` = payload; returns (data, host time)."""
+        """Runs ``body`` (a step, called with the payload's fields; or a plain body that sets ``$data`` from
+        ``$in``) as one command; returns (data, host time).
+
+        Only a body marked read-only (``body.read_only``) is retried on transient faults (clients/retry.py)."""
         script = build_script(body, payload, functions)
         env, command = command_plan(script)
         # the step name (a constant of the provider, never a user value) names the command on the host, for
         # counting commands per step
         env = dict(env, VMDR_STEP=step)
-        stdout, stderr, status = self._execute(step, env, command)
+        stdout, stderr, status = self._execute(step, env, command, read_only=getattr(body, "read_only", False))
         try:
             answer = parse_output(stdout, stderr, status)
         except ValueError as exc:
@@ -272,17 +293,42 @@ class WinrmRunner(object):
             raise error_from(answer.get("error"), site=self.site, step=step)
         return answer.get("data"), answer.get("now")
 
-    def _execute(self, step, env, command):
-        shell_id = None
-        try:
-            shell_id = self.protocol.open_shell(env_vars=env or None, codepage=65001)
-            parts = command.split(" ")
-            command_id = self.protocol.run_command(shell_id, parts[0], parts[1:])
-            self.commands += 1
+    def _execute(self, step, env, command, read_only=False):
+        sent = []  # not empty while the host may have started the command
+
+        def quietly(call, *args, **kwargs):
+            # cleanup: its failure must not hide the command's answer or its real error
             try:
-                return self.protocol.get_command_output(shell_id, command_id)
+                call(*args, **kwargs)
+            except Exception:  # pylint: disable=broad-except
+                pass
+
+        def attempt():
+            del sent[:]
+            shell_id = None
+            try:
+                shell_id = self.protocol.open_shell(env_vars=env or None, codepage=65001)
+                parts = command.split(" ")
+                sent.append(step)
+                try:
+                    command_id = self.protocol.run_command(shell_id, parts[0], parts[1:])
+                except (WinRMError, WinRMTransportError):
+                    del sent[:]  # the host answered with an error: it did not start the command
+                    raise
+                self.commands += 1
+                try:
+                    return self.protocol.get_command_output(shell_id, command_id)
+                finally:
+                    quietly(self.protocol.cleanup_command, shell_id, command_id)
             finally:
-                self.protocol.cleanup_command(shell_id, command_id)
+                if shell_id is not None:
+                    quietly(self.protocol.close_shell, shell_id, close_session=False)
+
+        try:
+            if read_only:
+                return retry.POLICY.run(attempt, deadline=getattr(self.protocol, "read_timeout_sec", None),
+                                        connected=self.commands > 0)
+            return attempt()
         except InvalidCredentialsError as exc:
             raise VmdrError("WinRM authentication failed: %s" % exc, site=self.site, step=step,
                             hint="Check username, password and transport")
@@ -291,14 +337,12 @@ class WinrmRunner(object):
             hint = "Check the address, port and that WinRM over HTTPS is listening"
             if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
                 hint = "The host's TLS certificate is not trusted: give ca_path with the CA that signed it"
-            raise VmdrError("WinRM request to %s failed: %s" % (self.endpoint, text), site=self.site, step=step,
-                            hint=hint)
-        finally:
-            if shell_id is not None:
-                try:
-                    self.protocol.close_shell(shell_id, close_session=False)
-                except Exception:  # pylint: disable=broad-except
-                    pass
+            message = "WinRM request to %s failed: %s%s" % (self.endpoint, text, retry.attempts_note(exc))
+            if sent and not read_only:
+                # a changing command is never sent twice (clients/retry.py)
+                message += "; the command was sent and may have run (outcome unknown)"
+                hint = retry.UNKNOWN_OUTCOME_HINT
+            raise VmdrError(message, site=self.site, step=step, hint=hint)
 
     def close(self):
         if self.protocol is not None:

@@ -10,6 +10,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
 from ansible_collections.vmdr.replication.plugins.module_utils.common.argument_spec import common_spec
+from ansible_collections.vmdr.replication.plugins.module_utils.common import bounds, site_checks
+from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import Problems
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.vm_refs import parse_vms
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.base import get_provider
 from ansible_collections.vmdr.replication.plugins.module_utils.clients import vsphere_session, winrm_runner
@@ -20,7 +22,7 @@ LIBRARIES = {"vsphere": [("pyvmomi", lambda: vsphere_session.HAS_PYVMOMI)],
 
 
 class VmdrModule(object):
-    def __init__(self, argument_spec, vm_options=(), **kwargs):
+    def __init__(self, argument_spec, vm_options=(), all_vms_when_empty=False, **kwargs):
         spec = common_spec()
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
@@ -29,6 +31,20 @@ class VmdrModule(object):
         for lib, present in LIBRARIES.get(self.params["provider"], []) + [("netaddr", lambda: reip_plan.HAS_NETADDR)]:
             if not present():
                 self.module.fail_json(msg=missing_required_lib(lib))
+        problems = Problems()
+        problems.extend(bounds.problems(self.params))
+        if not self.params.get("vms") and not all_vms_when_empty:
+            problems.add("no VMs given: vms is empty, so there is nothing to act on", step="validate vms",
+                         hint="List the VMs in vms (a plan's group with no VMs gives an empty list)")
+        for role in ("source", "target"):
+            problems.extend(site_checks.problems(role, self.params.get(role)))
+            warning = site_checks.warnings(role, self.params.get(role))
+            if warning:
+                self.module.warn(warning)
+        try:
+            problems.refuse()
+        except VmdrError as exc:
+            self.module.fail_json(msg=str(exc), error=exc.as_dict(), changed=False)
 
     def refs(self):
         if not self.params.get("vms"):

@@ -5,6 +5,7 @@
 
 ``hooks.before_group`` and ``hooks.after_group`` name one task file for every priority group, or map a
 priority (1-5) to its own file; ``hooks.after_cleanup`` names the file run after the test copies are removed.
+Their shape is checked by the plan schema (``schema.py``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,25 +15,21 @@ GROUP_EVENTS = ("before_group", "after_group")
 EVENTS = GROUP_EVENTS + ("after_cleanup",)
 
 
-def hook_problems(plan):
+def hook_files(plan):
+    """(path in the plan, task file) of every hook, in event order."""
     hooks = (plan or {}).get("hooks")
-    if hooks is None:
-        return []
     if not isinstance(hooks, dict):
-        return [{"check": "hooks", "vm": None, "message": "hooks must map %s to task files" % ", ".join(EVENTS)}]
-    problems = []
-    for event, value in sorted(hooks.items()):
-        if event not in EVENTS:
-            problems.append({"check": "hooks", "vm": None,
-                             "message": "hooks.%s is not one of %s" % (event, ", ".join(EVENTS))})
-        elif isinstance(value, dict) and event in GROUP_EVENTS:
+        return []
+    out = []
+    for event in EVENTS:
+        value = hooks.get(event)
+        if isinstance(value, dict) and event in GROUP_EVENTS:
             for priority, path in sorted(value.items(), key=lambda kv: str(kv[0])):
-                if str(priority) not in ("1", "2", "3", "4", "5") or not isinstance(path, str) or not path:
-                    problems.append({"check": "hooks", "vm": None, "message":
-                                     "hooks.%s maps priority %r to %r; use 1-5 and a task file" % (event, priority, path)})
-        elif not isinstance(value, str) or not value:
-            problems.append({"check": "hooks", "vm": None, "message": "hooks.%s must name a task file" % event})
-    return problems
+                if isinstance(path, str) and path.strip():
+                    out.append(("hooks.%s.%s" % (event, priority), path))
+        elif isinstance(value, str) and value.strip():
+            out.append(("hooks.%s" % event, value))
+    return out
 
 
 def hook_file(plan, event, priority=None):

@@ -11,19 +11,34 @@ on is in an earlier wave (and, in the runbook, has passed its readiness checks).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.vmdr.replication.plugins.module_utils.plan import hooks, readiness, site_pairs
+from ansible_collections.vmdr.replication.plugins.module_utils.plan.schema_fields import did_you_mean, line
 
 PRIORITIES = (1, 2, 3, 4, 5)
+DEFAULT_PRIORITY = 3
 
 
-def _vms(plan):
-    vms = (plan or {}).get("vms") or []
-    return [vm for vm in vms if isinstance(vm, dict)]
+def _named(plan):
+    """(index in vms, VM) of every VM entry with a name; the schema reports the others."""
+    vms = (plan or {}).get("vms")
+    return [(index, vm) for index, vm in enumerate(vms if isinstance(vms, list) else [])
+            if isinstance(vm, dict) and isinstance(vm.get("name"), str) and vm["name"]]
+
+
+def plan_vms(plan):
+    """The VM entries of the plan that have a name."""
+    return [vm for dummy, vm in _named(plan)]
+
+
+def priority(vm):
+    """The VM's priority group, or None when it is not one of 1-5 (the schema reports that)."""
+    value = vm.get("priority", DEFAULT_PRIORITY)
+    return value if value in PRIORITIES and not isinstance(value, bool) else None
 
 
 def _deps(vm):
     deps = vm.get("depends_on") or []
-    return [deps] if isinstance(deps, str) else list(deps)
+    deps = [deps] if isinstance(deps, str) else deps if isinstance(deps, list) else []
+    return [dep for dep in deps if isinstance(dep, str)]
 
 
 def find_cycle(vms):
@@ -56,71 +71,61 @@ def find_cycle(vms):
     return None
 
 
-def plan_problems(plan):
-    """Every semantic problem of the plan's structure, not only the first: [{check, vm, message}]."""
+def order_problems(plan):
+    """Problems of the start order, each naming its VM: duplicates, unknown or later dependencies, a cycle."""
     problems = []
 
-    def add(check, vm, message):
-        problems.append({"check": check, "vm": vm, "message": message})
+    def add(check, index, name, message):
+        problems.append({"check": check, "vm": name, "path": "vms[%d]" % index, "message": message})
 
-    plan = plan or {}
-    sites = plan.get("sites") or {}
-    for key in ("protected_site", "recovery_site"):
-        if plan.get(key) not in sites:
-            add("sites", None, "%s '%s' is not one of the plan's sites (%s)"
-                % (key, plan.get(key), ", ".join(sorted(sites)) or "none"))
-    if plan.get("protected_site") and plan.get("protected_site") == plan.get("recovery_site"):
-        add("sites", None, "protected_site and recovery_site are the same site")
-    problems.extend(site_pairs.pair_problems(plan))
-    vms = _vms(plan)
-    if not vms:
-        add("vms", None, "the plan has no VMs")
-    names = {}
-    for index, vm in enumerate(vms):
-        name = vm.get("name")
-        if not name:
-            add("vms", None, "VM entry %d has no name" % index)
+    named = _named(plan)
+    places = {}
+    for index, vm in named:
+        places.setdefault(vm["name"], []).append(index)
+    for index, vm in named:
+        where = places[vm["name"]]
+        if len(where) > 1 and where[0] == index:
+            add("vms", index, vm["name"], "listed %d times (%s); give each VM one entry"
+                % (len(where), ", ".join("vms[%d]" % i for i in where)))
+    first = dict((name, where[0]) for name, where in places.items())
+    by_name = dict((vm["name"], vm) for dummy, vm in reversed(named))
+    for index, vm in named:
+        if first[vm["name"]] != index:
             continue
-        names[name] = names.get(name, 0) + 1
-        if vm.get("priority", 3) not in PRIORITIES:
-            add("priority", name, "priority %r is not one of 1-5" % vm.get("priority"))
-        if vm.get("provider") and vm.get("provider") not in ("vsphere", "hyperv"):
-            add("provider", name, "provider %r is not vsphere or hyperv" % vm.get("provider"))
-    for name, count in sorted(names.items()):
-        if count > 1:
-            add("vms", name, "listed %d times" % count)
-    by_name = dict((vm.get("name"), vm) for vm in vms if vm.get("name"))
-    for name, vm in sorted(by_name.items()):
         for dep in _deps(vm):
             if dep not in by_name:
-                add("depends_on", name, "depends on '%s', which is not in the plan" % dep)
-            elif by_name[dep].get("priority", 3) > vm.get("priority", 3):
-                add("depends_on", name, "depends on '%s' of the later priority group %s"
-                    % (dep, by_name[dep].get("priority", 3)))
-    cycle = find_cycle(vms)
+                add("depends_on", index, vm["name"], "depends on '%s', which is not in the plan%s"
+                    % (dep, did_you_mean(dep, [n for n in by_name if n != vm["name"]])))
+                continue
+            own, theirs = priority(vm), priority(by_name[dep])
+            if own is not None and theirs is not None and theirs > own:
+                add("depends_on", index, vm["name"], "depends on '%s' of the later priority group %s (its own "
+                    "group is %s); a VM can only wait for VMs of its own or an earlier group" % (dep, theirs, own))
+    cycle = find_cycle(list(by_name.values()))
     if cycle:
-        add("cycle", cycle[0], "dependency cycle: %s" % " -> ".join(cycle))
-    problems.extend(readiness.check_problems(plan))
-    problems.extend(hooks.hook_problems(plan))
+        add("cycle", first[cycle[0]], cycle[0], "dependency cycle: %s" % " -> ".join(cycle))
     return problems
 
 
 def recovery_waves(plan):
-    """[{"priority", "wave", "vms": [names]}] in start order. Refuses a plan with structural problems."""
-    problems = plan_problems(plan)
+    """[{"priority", "wave", "vms": [names]}] in start order, for a plan the schema accepts.
+    Refuses a plan whose order has problems."""
+    problems = order_problems(plan)
     if problems:
-        raise ValueError("; ".join("%s%s" % ("%s: " % p["vm"] if p["vm"] else "", p["message"]) for p in problems))
-    vms = _vms(plan)
+        raise ValueError("; ".join(line(p) for p in problems))
+    vms = plan_vms(plan)
+    deps = dict((vm["name"], _deps(vm)) for vm in vms)
     placed = set()
     waves = []
-    for priority in PRIORITIES:
-        group = sorted(vm["name"] for vm in vms if vm.get("priority", 3) == priority)
+    for group in PRIORITIES:
+        pending = sorted(vm["name"] for vm in vms if priority(vm) == group)
         wave = 0
-        while group:
-            ready = [name for name in group
-                     if all(dep in placed for dep in _deps(next(v for v in vms if v["name"] == name)))]
+        while pending:
+            ready = [name for name in pending if all(dep in placed for dep in deps[name])]
+            if not ready:  # a dependency outside groups 1-5: the schema refuses such a plan
+                raise ValueError("%s wait for VMs that never start" % ", ".join(pending))
             wave += 1
-            waves.append({"priority": priority, "wave": wave, "vms": ready})
+            waves.append({"priority": group, "wave": wave, "vms": ready})
             placed.update(ready)
-            group = [name for name in group if name not in placed]
+            pending = [name for name in pending if name not in placed]
     return waves

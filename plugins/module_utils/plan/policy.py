@@ -6,6 +6,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
+
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 
 # RPO limits in minutes. vSphere's copy engine follows vSphere Replication's range
@@ -38,6 +40,9 @@ class ReplicationPolicy(object):
             recovery_points = int(merged["recovery_points"])
         except (TypeError, ValueError):
             raise InputError("policy rpo and recovery_points must be numbers", vm=vm, step="validate policy")
+        if math.isnan(rpo) or math.isinf(rpo):
+            raise InputError("policy rpo must be a finite number of minutes, not %s" % merged["rpo"], vm=vm,
+                             step="validate policy", hint="Set rpo to minutes, for example 15")
         quiesce = bool(merged["quiesce"])
         if rpo == int(rpo):
             rpo = int(rpo)

@@ -11,39 +11,27 @@ A VM's ``readiness`` is a list of checks, each with a ``type``:
 
 Every check may set ``timeout`` (seconds, default the runbook's ready timeout) and ``delay`` (seconds between
 tries, default 5). VMware Tools / integration services heartbeat and the expected addresses are awaited by the
-failover module itself before these checks run.
+failover module itself before these checks run. Their shape is checked by the plan schema (``schema.py``).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 TYPES = ("tcp", "http", "tasks")
-REQUIRED = {"tcp": ("port",), "http": ("url",), "tasks": ("file",)}
 
 
-def check_problems(plan):
-    """Structural problems of the readiness checks (no site contacted)."""
-    problems = []
-    for vm in (plan or {}).get("vms") or []:
-        if not isinstance(vm, dict):
-            continue
-        checks = vm.get("readiness")
-        if checks is None:
-            continue
-        if not isinstance(checks, list):
-            problems.append({"check": "readiness", "vm": vm.get("name"), "message": "readiness must be a list"})
-            continue
-        for index, check in enumerate(checks):
-            kind = check.get("type") if isinstance(check, dict) else None
-            if kind not in TYPES:
-                problems.append({"check": "readiness", "vm": vm.get("name"), "message":
-                                 "readiness check %d has type %r; use tcp, http or tasks" % (index, kind)})
-                continue
-            for key in REQUIRED[kind]:
-                if not check.get(key):
-                    problems.append({"check": "readiness", "vm": vm.get("name"), "message":
-                                     "readiness check %d (%s) needs %s" % (index, kind, key)})
-    return problems
+def task_files(plan):
+    """(path in the plan, VM, task file) of every readiness check of type tasks."""
+    out = []
+    vms = (plan or {}).get("vms")
+    for index, vm in enumerate(vms if isinstance(vms, list) else []):
+        entries = vm.get("readiness") if isinstance(vm, dict) else None
+        for number, check in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(check, dict) and check.get("type") == "tasks" and isinstance(check.get("file"), str) \
+                    and check["file"].strip():
+                name = vm.get("name") if isinstance(vm.get("name"), str) else None
+                out.append(("vms[%d].readiness[%d]" % (index, number), name, check["file"]))
+    return out
 
 
 def _address(result):

@@ -20,6 +20,13 @@ class ReplicationProvider(object):
 
     name = None
     default_options = {}
+    # initial replication methods and settings this provider offers (replica_enable refuses the others)
+    initial_methods = ("now", "seed", "defer")
+    initial_options = ()
+    # whether an unplanned failover can be left uncommitted and cancelled (failover mode=cancel)
+    supports_cancel = False
+    # whether test failover takes the per-VM key ``wave`` (later waves prepared while earlier ones start)
+    supports_waves = False
 
     def __init__(self, source=None, target=None, options=None, check_mode=False, warn=None):
         self.source_params = source
@@ -83,6 +90,60 @@ class ReplicationProvider(object):
 
     def failover(self, refs, mode, settings):
         raise NotImplementedError
+
+    # ---- the engine's failover operations (engine/failover.py drives them in its order) -----------------
+    # Each takes the RunContext of ``failover_context`` and a list of VM labels, acts on all of them in bulk
+    # (one call per site or host), and returns {label: engine.chain.Outcome}. They never decide the order, never
+    # raise for one VM's failure, and change nothing in check mode (the engine does not call them then).
+
+    def failover_context(self, batch, refs, mode, settings):
+        """Bulk read of both sites for ``mode``; fills ctx.vms, ctx.done, ctx.wait_for. No change."""
+        raise NotImplementedError
+
+    def failover_problems(self, ctx, problems):
+        """Adds every input problem found (engine.refusal.Problems.add) for every VM; no change."""
+        raise NotImplementedError
+
+    def describe(self, ctx, batch):
+        """Sets before/after/changed of each VM as the call would leave it (what check mode reports)."""
+        raise NotImplementedError
+
+    def stop_sources(self, ctx, labels):
+        raise NotImplementedError
+
+    def start_sources(self, ctx, labels):
+        raise NotImplementedError
+
+    def final_sync(self, ctx, labels):
+        raise NotImplementedError
+
+    def undo_final_sync(self, ctx, labels):
+        raise NotImplementedError
+
+    def confirm_sources_off(self, ctx, labels):
+        raise NotImplementedError
+
+    def fence_sources(self, ctx, labels):
+        raise NotImplementedError
+
+    def unfence_sources(self, ctx, labels):
+        raise NotImplementedError
+
+    def promote_replicas(self, ctx, labels):
+        raise NotImplementedError
+
+    def demote_replicas(self, ctx, labels):
+        raise NotImplementedError
+
+    def start_replicas(self, ctx, labels):
+        raise NotImplementedError
+
+    def poll_ready(self, ctx, labels):
+        """{label: {"power", "agent", "addresses", "expected"}} in one bulk read (engine.readiness)."""
+        raise NotImplementedError
+
+    def finish(self, ctx, batch):
+        """Details added after the chain (recovery point used, achieved RPO, recovered VM identity)."""
 
     def close(self):
         raise NotImplementedError

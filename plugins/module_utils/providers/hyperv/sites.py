@@ -80,10 +80,11 @@ def build_site(role, params, operation_timeout):
     return Site(role, hosts)
 
 
-def locate(site, entries):
-    """Finds the host of each entry (one command per host; nothing when the site has one host). Returns
-    (labels found on no host, {label: [hosts]} of labels found on several). Raises when a host cannot be read."""
-    if not site.multi:
+def locate(site, entries, always=False):
+    """Finds the host of each entry (one command per host; nothing when the site has one host, unless ``always``:
+    then its VMs are checked too, and its facts are read in the same command). Returns (labels found on no host,
+    {label: [hosts]} of labels found on several). Raises when a host cannot be read."""
+    if not site.multi and not always:
         for entry in entries:
             site.where[entry["label"]] = site.hosts[0]
         return [], {}

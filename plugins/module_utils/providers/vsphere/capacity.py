@@ -76,7 +76,8 @@ def recovery_site(provider, refs):
             "memory_mb": sum((h.get("summary.hardware.memorySize") or 0) // MB for h in hosts),
             "memory_free_mb": sum(max(0, (h.get("summary.hardware.memorySize") or 0) // MB
                                       - (h.get("summary.quickStats.overallMemoryUsage") or 0)) for h in hosts),
-            "datastores": sorted(({"name": p["name"], "free_gb": round((p.get("summary.freeSpace") or 0) / float(GB), 2)}
+            "datastores": sorted(({"name": p["name"],
+                                   "free_gb": round((p.get("summary.freeSpace") or 0) / float(GB), 2)}
                                   for dummy, p in stores if p.get("summary.accessible", True)),
                                  key=lambda d: d["name"]),
         },

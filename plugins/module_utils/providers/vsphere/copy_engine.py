@@ -13,7 +13,6 @@ Each phase is one batch: tasks run with a concurrency bound, transfers on a boun
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import datetime
 import posixpath
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,6 +21,7 @@ from ansible_collections.vmdr.replication.plugins.module_utils.clients.datastore
     DatastoreHttp, parse_ds_path)
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import (
     retrieve_objects, service_content)
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import timeparse
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import metadata, vm_spec
 
 try:
@@ -32,23 +32,21 @@ except ImportError:
 SNAPSHOT_PREFIX = "vmdr-sync-"
 
 
-def utcnow():
-    return datetime.datetime.utcnow().replace(microsecond=0)
+def snapshot_trees(snapshot_info):
+    """(names of the VM's own snapshots, sync snapshot trees an earlier run left behind) of a ``snapshot`` value."""
+    trees = list(getattr(snapshot_info, "rootSnapshotList", None) or [])
+    own, mine = [], []
+    while trees:
+        tree = trees.pop()
+        (mine if tree.name.startswith(SNAPSHOT_PREFIX) else own).append(tree)
+        trees.extend(tree.childSnapshotList or [])
+    return sorted(t.name for t in own), mine
 
 
-def iso(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_iso(text):
-    """UTC time as written in the records (2026-11-21T10:15:00Z). The common exact form takes the fast C
-    parser (a strptime per recovery point showed in the replica_info profile); anything else strptime."""
-    if len(text) == 20 and text[4] + text[7] + text[10] + text[13] + text[16] + text[19] == "--T::Z":
-        try:
-            return datetime.datetime.fromisoformat(text[:19])
-        except ValueError:
-            pass
-    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+def own_snapshots_error(names, site_name):
+    return VmdrError("the VM has snapshots (%s), so its disks are delta files the copy engine cannot replicate"
+                     % ", ".join(names), site=site_name, step="check source snapshots",
+                     hint="Delete or consolidate the VM's snapshots, then sync again")
 
 
 def generation_root(record, name):
@@ -102,7 +100,7 @@ class CopyEngine(object):
     def sync(self, batch, items, placement, replica_records):
         """``items``: {label: (source VmRecord with HARDWARE_PATHS, source record)};
         ``replica_records``: {label: replica VmRecord or None}. Marks batch results; returns {label: generation}."""
-        started = utcnow()
+        started = self.p.inventory(self.source).now()  # the point is timed by the site that holds the data
         gen_id = started.strftime("%Y%m%dT%H%M%SZ")
         src_runner = self.p.runner(self.source)
         tgt_runner = self.p.runner(self.target)
@@ -142,17 +140,9 @@ class CopyEngine(object):
         leftovers = []
         for obj, props in rows:
             label = by_moid[obj._moId]
-            trees = list(getattr(props.get("snapshot"), "rootSnapshotList", None) or [])
-            names, mine = [], []
-            while trees:
-                tree = trees.pop()
-                (mine if tree.name.startswith(SNAPSHOT_PREFIX) else names).append(tree)
-                trees.extend(tree.childSnapshotList or [])
+            names, mine = snapshot_trees(props.get("snapshot"))
             if names:
-                batch.fail(label, VmdrError(
-                    "the VM has snapshots (%s), so its disks are delta files the copy engine cannot replicate"
-                    % ", ".join(sorted(t.name for t in names)), site=self.source.name, step="check source snapshots",
-                    hint="Delete or consolidate the VM's snapshots, then sync again"))
+                batch.fail(label, own_snapshots_error(names, self.source.name))
             else:
                 leftovers.extend((label, tree.snapshot) for tree in mine)
         jobs = [("%s|%s" % (label, snap._moId), self._remove_job(snap)) for label, snap in leftovers]
@@ -230,7 +220,8 @@ class CopyEngine(object):
             src, record = items[label]
             disks = frozen[label]
             files = dict((key, value["file"]) for key, value in copied[label].items())
-            generation = {"id": gen_id, "time": iso(started), "quiesced": bool(record["policy"].get("quiesce")),
+            generation = {"id": gen_id, "time": timeparse.iso(started),
+                          "quiesced": bool(record["policy"].get("quiesce")),
                           "disks": [dict(_data_digest(copied[label][d["key"]]["files"], files[d["key"]]),
                                          key=d["key"], file=files[d["key"]]) for d in disks],
                           "root": "[%s] %s/%s" % (placement.datastore, generation_root(record, src.name),
@@ -246,7 +237,9 @@ class CopyEngine(object):
                           "guest_family": src.props.get("guest.guestFamily"),
                           "test_network": old.get("test_network") or record.get("test_network"),
                           "reip": old.get("reip"),
-                          "last_sync": iso(started)}
+                          "last_sync": timeparse.iso(started)}
+            if old.get("customization"):  # a guest customization still pending on the replica (promote.py)
+                new_record["customization"] = old["customization"]
             keep = int(record["policy"].get("recovery_points") or 1)
             new_record["generations"] = new_record["generations"][-keep:]
             new_records[label] = (new_record, old.get("generations") or [])

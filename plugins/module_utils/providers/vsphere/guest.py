@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to vmdr.replication
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Guest side of a recovery: re-IP through guest customization, and readiness waits."""
+"""Guest side of a recovery: re-IP through guest customization, and what the guest reports (addresses) for the
+engine's readiness wait (power.poll_vms)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -9,10 +10,8 @@ __metaclass__ = type
 import hashlib
 import json
 import re
-import time
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
-from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import retrieve_objects
 
 try:
     from pyVmomi import vim
@@ -80,39 +79,3 @@ def reported_ips(props):
     if props.get("guest.ipAddress"):
         ips.add(props["guest.ipAddress"])
     return ips
-
-
-def wait_ready(si, vms, expected_ips, timeout, need_ip=True, poll=0.5, started=None):
-    """Wait until every VM is on, runs VMware Tools and reports its expected addresses.
-
-    ``vms``: {label: vim.VirtualMachine}; ``expected_ips``: {label: set of addresses}.
-    Returns {label: seconds to ready} for the ready ones and {label: last seen state} for the rest.
-    One bulk read per poll for all VMs.
-    """
-    started = started or time.time()
-    deadline = time.time() + timeout
-    by_moid = dict((vm._moId, label) for label, vm in vms.items())
-    ready, last = {}, {}
-    while True:
-        waiting = [vms[label] for label in vms if label not in ready]
-        if not waiting:
-            break
-        for obj, props in retrieve_objects(si, waiting, READY_PATHS, obj_type=vim.VirtualMachine):
-            label = by_moid[obj._moId]
-            ips = reported_ips(props)
-            last[label] = {"power_state": props.get("runtime.powerState"),
-                           "tools": props.get("guest.toolsRunningStatus"), "ips": sorted(ips)}
-            ok = (props.get("runtime.powerState") == "poweredOn"
-                  and props.get("guest.toolsRunningStatus") == "guestToolsRunning")
-            want = expected_ips.get(label) or set()
-            if ok and want and not want <= ips:
-                ok = False
-            if ok and need_ip and not want and not ips:
-                ok = False
-            if ok:
-                ready[label] = round(time.time() - started, 3)
-        if len(ready) == len(vms) or time.time() >= deadline:
-            break
-        time.sleep(poll)
-    not_ready = dict((label, last.get(label)) for label in vms if label not in ready)
-    return ready, not_ready

@@ -9,6 +9,7 @@ __metaclass__ = type
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, NotFoundError, VmdrError
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import (
     retrieve_view, retrieve_objects, extra_config)
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import timeparse
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import metadata
 
 try:
@@ -78,6 +79,22 @@ class SiteInventory(object):
         """Map each VmRef to its VmRecord; refuses unknown and ambiguous names (all of them at once).
 
         ``paths`` beyond the identity ones are read afterwards for the VMs found only (one bulk call)."""
+        found, errors = self.resolve_each(refs, paths=paths, records=records)
+        if errors:
+            missing = [e.vm for e in errors if e.message.startswith("not found")]
+            ambiguous = [e.vm for e in errors if e.vm not in missing]
+            parts = []
+            if missing:
+                parts.append("not found: %s" % ", ".join(missing))
+            if ambiguous:
+                parts.append("more than one VM named: %s" % ", ".join(ambiguous))
+            raise NotFoundError("; ".join(parts), vm=errors[0].vm, site=self.site.name, step=errors[0].step,
+                                hint=errors[0].hint)
+        return found
+
+    def resolve_each(self, refs, paths=None, records=None):
+        """As ``resolve``, but returns ({label: VmRecord}, [NotFoundError per VM not found or ambiguous]), so a
+        validation can list every problem of the call."""
         records = records if records is not None else self.vms()
         by_name, by_uuid, by_moid = {}, {}, {}
         for rec in records:
@@ -86,7 +103,9 @@ class SiteInventory(object):
                 if uuid:
                     by_uuid.setdefault(uuid.lower().replace("-", ""), []).append(rec)
             by_moid[rec.moid] = [rec]
-        found, missing, ambiguous = {}, [], []
+        found, errors = {}, []
+        step = "find VMs in datacenter '%s'" % self.site.datacenter_name
+        hint = "Check the names, or name the VM by uuid or moid"
         for ref in refs:
             if ref.name is not None:
                 hits = by_name.get(ref.name, [])
@@ -95,23 +114,29 @@ class SiteInventory(object):
             else:
                 hits = by_moid.get(ref.moid, [])
             if not hits:
-                missing.append(ref.label)
+                errors.append(NotFoundError("not found: %s" % ref.label, vm=ref.label, site=self.site.name,
+                                            step=step, hint=hint))
             elif len(hits) > 1:
-                ambiguous.append(ref.label)
+                errors.append(NotFoundError("more than one VM named: %s" % ref.label, vm=ref.label,
+                                            site=self.site.name, step=step, hint=hint))
             else:
                 found[ref.label] = hits[0]
-        if missing or ambiguous:
-            parts = []
-            if missing:
-                parts.append("not found: %s" % ", ".join(missing))
-            if ambiguous:
-                parts.append("more than one VM named: %s" % ", ".join(ambiguous))
-            raise NotFoundError("; ".join(parts), vm=(missing + ambiguous)[0], site=self.site.name,
-                                step="find VMs in datacenter '%s'" % self.site.datacenter_name,
-                                hint="Check the names, or name the VM by uuid or moid")
         if paths:
             self.load(found.values(), paths)
-        return found
+        return found, errors
+
+    def refresh(self, records, paths=()):
+        """The same VMs read again (identity, records and ``paths``) in one bulk call: {moid: VmRecord}."""
+        records = list(records)
+        if not records:
+            return {}
+        wanted = sorted(set(VM_ID_PATHS) | set(paths))
+        rows = retrieve_objects(self.site.si, [rec.obj for rec in records], wanted, obj_type=vim.VirtualMachine)
+        return dict((obj._moId, VmRecord(obj, props, wanted)) for obj, props in rows)
+
+    def now(self):
+        """The site's clock (naive UTC), so ages and recovery point times do not depend on the controller's."""
+        return timeparse.parse_naive(self.site.si.CurrentTime())
 
     def by_record(self, records=None, key=metadata.REPLICATION_KEY):
         """Index VMs by (role, peer_vm) of their replication record; used to find replicas without a name."""

@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to vmdr.replication
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""vSphere provider: sessions, inventories and task runners per site, and the operations on them."""
+"""vSphere provider: sessions, inventories and task runners per site, and the wiring of every operation.
+
+Planned and unplanned failover are the provider-independent engine's (engine/failover.py): this class is its adapter,
+and each adapter operation lives in the module named after it (validate, describe, power, sync, fence, promote)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -9,10 +12,13 @@ __metaclass__ = type
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_session import VsphereSite
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_tasks import TaskRunner
+from ansible_collections.vmdr.replication.plugins.module_utils.common.results import Batch
+from ansible_collections.vmdr.replication.plugins.module_utils.engine import failover as engine_failover
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.base import ReplicationProvider
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.inventory import SiteInventory
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import (
-    replication, networking, reip_apply, failover_test, failover_live, capacity)
+    capacity, describe, fence, info, networks, power, promote, reip, replication, reverse, sync, test_copy,
+    validate)
 
 DEFAULT_OPTIONS = {"max_concurrent_tasks": 16, "max_concurrent_transfers": 4, "timeout": 1800,
                    "transfer_timeout": 300, "connect_timeout": 60}
@@ -21,6 +27,7 @@ DEFAULT_OPTIONS = {"max_concurrent_tasks": 16, "max_concurrent_transfers": 4, "t
 class VsphereProvider(ReplicationProvider):
     name = "vsphere"
     default_options = DEFAULT_OPTIONS
+    supports_waves = True
 
     def __init__(self, *args, **kwargs):
         super(VsphereProvider, self).__init__(*args, **kwargs)
@@ -51,8 +58,10 @@ class VsphereProvider(ReplicationProvider):
         return TaskRunner(site.si, max_concurrent=self.options["max_concurrent_tasks"],
                           timeout=self.options["timeout"])
 
+    # ---- operations
+
     def info(self, refs):
-        return replication.info(self, refs)
+        return info.info(self, refs)
 
     def recovery_site(self, refs):
         return capacity.recovery_site(self, refs)
@@ -62,18 +71,69 @@ class VsphereProvider(ReplicationProvider):
                                   delete_replica)
 
     def sync(self, refs, when, wait_within_rpo):
-        return replication.sync(self, refs, when, wait_within_rpo)
+        return sync.sync(self, refs, when, wait_within_rpo)
 
     def map_networks(self, refs, network_map, mode):
-        return networking.map_networks(self, refs, network_map, mode)
+        return networks.map_networks(self, refs, network_map, mode)
 
     def reip(self, refs, planner):
-        return reip_apply.reip(self, refs, planner)
+        return reip.reip(self, refs, planner)
 
     def failover(self, refs, mode, settings):
-        if mode in ("test", "cleanup_test"):
-            return getattr(failover_test, mode)(self, refs, settings)
-        return getattr(failover_live, mode)(self, refs, settings)
+        if mode in ("planned", "unplanned"):
+            return engine_failover.run(self, Batch([r.label for r in refs]), refs, mode, settings, self.check_mode)
+        if mode == "test":
+            return test_copy.test(self, refs, settings)
+        if mode == "cleanup_test":
+            return test_copy.cleanup_test(self, refs, settings)
+        return reverse.reverse(self, refs, settings)
+
+    # ---- the engine's failover operations (providers/base.py), each in its own module
+
+    def failover_context(self, batch, refs, mode, settings):
+        return validate.failover_context(self, batch, refs, mode, settings)
+
+    def failover_problems(self, ctx, problems):
+        return validate.failover_problems(self, ctx, problems)
+
+    def describe(self, ctx, batch):
+        return describe.describe(self, ctx, batch)
+
+    def finish(self, ctx, batch):
+        return describe.finish(self, ctx, batch)
+
+    def stop_sources(self, ctx, labels):
+        return power.stop_sources(self, ctx, labels)
+
+    def start_sources(self, ctx, labels):
+        return power.start_sources(self, ctx, labels)
+
+    def confirm_sources_off(self, ctx, labels):
+        return power.confirm_sources_off(self, ctx, labels)
+
+    def start_replicas(self, ctx, labels):
+        return power.start_replicas(self, ctx, labels)
+
+    def poll_ready(self, ctx, labels):
+        return power.poll_ready(self, ctx, labels)
+
+    def final_sync(self, ctx, labels):
+        return sync.final_sync(self, ctx, labels)
+
+    def undo_final_sync(self, ctx, labels):
+        return sync.undo_final_sync(self, ctx, labels)
+
+    def fence_sources(self, ctx, labels):
+        return fence.fence_sources(self, ctx, labels)
+
+    def unfence_sources(self, ctx, labels):
+        return fence.unfence_sources(self, ctx, labels)
+
+    def promote_replicas(self, ctx, labels):
+        return promote.promote_replicas(self, ctx, labels)
+
+    def demote_replicas(self, ctx, labels):
+        return promote.demote_replicas(self, ctx, labels)
 
     def close(self):
         for site in self._sites.values():

@@ -1,86 +1,91 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to vmdr.replication
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Steps shared by network_map, reip and every failover mode: finding replicas at the recovery site,
-choosing a recovery point, and planning NIC networks and re-IP from the replica's own record."""
+"""Helpers shared by network_map, reip and every failover mode on vSphere: finding replicas at the recovery site,
+choosing a recovery point (plan.recovery_point), planning NIC networks and re-IP from the replica's own record, and
+deciding when the re-IP's guest customization is applied.
+
+Every ``problems`` argument is an engine.refusal.Problems: input problems are collected for every VM and refuse the
+whole call before anything changes; nothing here raises for one VM.
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import datetime
-import re
-
-from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, NotFoundError, VmdrError
-from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import retrieve_objects
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, VmdrError
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import recovery_point
+from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import overlap_errors
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import timeparse
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import metadata, vm_spec, guest
-from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.copy_engine import parse_iso
 
 try:
     from pyVmomi import vim
 except ImportError:
     pass
 
-REPLICA_PATHS = vm_spec.HARDWARE_PATHS + ["resourcePool", "parent", "runtime.host", "datastore"]
+PENDING_PATH = "config.tools.pendingCustomization"
+REPLICA_PATHS = vm_spec.HARDWARE_PATHS + ["resourcePool", "parent", "runtime.host", "datastore", PENDING_PATH]
 
 
-def find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA,), records=None, paths=tuple(REPLICA_PATHS)):
-    """Replicas carry their source's name; refuses VMs that are not replicas in an allowed role.
+def task_error(outcome, site_name, step):
+    """A failed TaskOutcome as the VM's error."""
+    return VmdrError(outcome.error, site=site_name, step=step, hint=outcome.hint, fault=outcome.fault)
+
+
+def find_replicas(inv, refs, problems, roles=(metadata.ROLE_REPLICA,), records=None, paths=tuple(REPLICA_PATHS)):
+    """Replicas carry their source's name; VMs not found, or not replicas in an allowed role, are problems.
 
     Every VM of the datacenter is read with its identity and records only; the hardware and placement
     ``paths`` (REPLICA_PATHS) are read afterwards for the replicas found, in one more bulk call (none for a
-    step that only needs the records, such as test cleanup)."""
+    step that only needs the records, such as test cleanup). Returns ({label: VmRecord} of good ones, records)."""
     records = records if records is not None else inv.vms()
-    found = inv.resolve(refs, records=[r for r in records if r.record or not r.test])
-    errors = []
+    found, errors = inv.resolve_each(refs, records=[r for r in records if r.record or not r.test])
+    problems.extend(errors)
+    good = {}
     for label, rec in found.items():
         role = (rec.record or {}).get("role")
         if role not in roles:
             what = "has no replication record" if role is None else "is a '%s', not a replica" % role
-            errors.append("'%s' %s" % (label, what))
-    if errors:
-        raise InputError("; ".join(errors), vm=sorted(found)[0], site=inv.site.name, step="find replicas",
-                         hint="Run the step against the recovery site of an enabled replication")
-    if paths:
-        inv.load(found.values(), paths)
-    return found, records
-
-
-def choose_generation(label, record, wanted, site):
-    """``wanted``: 'latest', a generation id, or an ISO time (the newest point at or before it)."""
-    gens = record.get("generations") or []
-    if not gens:
-        raise NotFoundError("the replica has no recovery point yet", vm=label, site=site,
-                            step="choose recovery point", hint="Run replica_sync first")
-    if not wanted or wanted == "latest":
-        return gens[-1]
-    for gen in gens:
-        if gen["id"] == wanted:
-            return gen
-    moment = _parse_moment(wanted, label)
-    if moment is not None:
-        older = [g for g in gens if parse_iso(g["time"]) <= moment]
-        if older:
-            return older[-1]
-    raise NotFoundError("no recovery point matches '%s'" % wanted, vm=label, site=site, step="choose recovery point",
-                        hint="Available: %s" % ", ".join("%s (%s)" % (g["id"], g["time"]) for g in gens))
-
-
-def _parse_moment(text, label):
-    if re.match(r"^\d{8}T\d{6}Z$", text or ""):
-        return None  # a recovery point id, not a time
-    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.datetime.strptime(text, fmt)
-        except (TypeError, ValueError):
+            problems.add(InputError("'%s' %s" % (label, what), vm=label, site=inv.site.name, step="find replicas",
+                                    hint="Run the step against the recovery site of an enabled replication"))
             continue
-    if isinstance(text, str) and text[:2] == "20" and "T" in text:
-        raise InputError("recovery_point '%s' is not a time like 2026-11-21T10:00:00Z" % text, vm=label,
-                         step="choose recovery point")
-    return None
+        good[label] = rec
+    if paths:
+        inv.load(good.values(), paths)
+    return good, records
+
+
+def point_spec(ref, settings, problems):
+    """The PointSpec of the VM's ``recovery_point`` (its own, else the call's); None when it is not valid."""
+    wanted = ref.options.get("recovery_point") or settings.get("recovery_point") or "latest"
+    return problems.check(recovery_point.PointSpec.parse, wanted, ref.label, vm=ref.label)
+
+
+def choose_point(label, record, spec, site_name, problems):
+    """The generation ``spec`` names among the replica's recovery points (plan.recovery_point.choose)."""
+    if spec is None:
+        return None
+    return problems.check(recovery_point.choose, (record or {}).get("generations") or [], spec, label, site_name,
+                          vm=label, site=site_name)
+
+
+def recorded_point(record):
+    """The generation a promoted replica was started from (its failover record), else its newest one."""
+    gens = (record or {}).get("generations") or []
+    chosen = ((record or {}).get("failover") or {}).get("generation")
+    for gen in gens:
+        if gen.get("id") == chosen:
+            return gen
+    return gens[-1] if gens else None
+
+
+def achieved_rpo(started, gen):
+    """Seconds between the recovery point and the start of the call (both as the sites' clocks tell)."""
+    return timeparse.seconds_between(gen.get("time"), started)
 
 
 def nic_targets(label, record, nmap, mode, inv):
-    """{nic index: (network name, network info)} for the replica's recorded NICs."""
+    """{nic index: (network name, network info)} for the replica's recorded NICs; raises the first problem."""
     targets = {}
     for nic in record.get("nics") or []:
         if mode == "test" and nmap.test is None and record.get("test_network"):
@@ -124,7 +129,7 @@ def is_windows(record, props=None):
 
 
 def expected_ips(nic_plans):
-    return set(p["target_ip"] for p in nic_plans if p.get("target_ip") and p["action"] != "dhcp")
+    return set(p["target_ip"] for p in nic_plans or [] if p.get("target_ip") and p["action"] != "dhcp")
 
 
 def reconfig_job(vm, spec):
@@ -135,68 +140,68 @@ def extra_spec(changes, device_changes=None):
     return vim.vm.ConfigSpec(extraConfig=metadata.option_values(changes), deviceChange=device_changes or [])
 
 
-def wanted_point(ref, settings):
-    return ref.options.get("recovery_point") or settings.get("recovery_point") or "latest"
-
-
-def reip_plans(refs, found, settings):
-    planner = settings.get("reip")
+def reip_plans(labels, found, planner, problems, site_name=None):
+    """{label: NIC plan} of ``planner`` (None without one) for the replicas ``found``; every problem of every VM
+    (rules, overrides, overlapping addresses, Sysprep) goes to ``problems``."""
     if planner is None:
-        return dict((ref.label, None) for ref in refs)
-    plans = planner.plan(dict((ref.label, reip_nics(found[ref.label].record)) for ref in refs))
-    check_sysprep(planner, found, plans)
-    return plans
-
-
-def check_sysprep(planner, found, plans):
-    """Refuse, before anything changes, to re-IP Windows guests through Sysprep unless the caller opted in."""
+        return dict((label, None) for label in labels)
+    plans = {}
+    for label in labels:
+        plan = problems.check(planner.plan_vm, label, reip_nics(found[label].record), vm=label, site=site_name,
+                              step="compute re-IP plan")
+        if plan is not None:
+            plans[label] = plan
+    # two NICs given one address, or an address that is another NIC's gateway: the shared rule (plan/reip.py)
+    problems.extend(overlap_errors(plans), site=site_name)
     windows = sorted(label for label in plans if is_windows(found[label].record, found[label].props))
     if windows and not planner.allow_sysprep:
-        raise InputError(
+        problems.add(InputError(
             "re-IP of the Windows guests %s would run Sysprep through vSphere guest customization, which gives "
             "them a new SID and can break their domain membership" % ", ".join(windows), vm=windows[0],
-            step="validate re-IP", hint="Set reip allow_sysprep=true to accept (for example for isolated test "
-                                        "copies), or re-IP those guests from inside the guest")
+            site=site_name, step="validate re-IP",
+            hint="Set reip allow_sysprep=true to accept (for example for isolated test copies), or re-IP those "
+                 "guests from inside the guest"))
+    return dict((label, plans.get(label)) for label in labels)
 
 
-def power_on_and_wait(p, site, batch, vms, expected, settings, started, step_label, powered_on=()):
-    """Powers on ``vms`` ({label: vm}) that are off, then waits for readiness of all of them.
-
-    ``powered_on``: labels this call has just powered on (their state is not read again)."""
-    runner = p.runner(site)
-    unknown = [vm for label, vm in vms.items() if label not in powered_on]
-    states = dict((o._moId, props.get("runtime.powerState")) for o, props in retrieve_objects(
-        site.si, unknown, ["runtime.powerState"], obj_type=vim.VirtualMachine))
-    jobs = [(label, _power_on(vm)) for label, vm in vms.items()
-            if label not in powered_on and states.get(vm._moId) != "poweredOn"]
-    for label, outcome in runner.run(jobs).items():
-        if not outcome.ok:
-            batch.fail_outcome(label, outcome, site.name, "power on %s" % step_label)
-    await_ready(site, batch, vms, expected, settings, started, step_label)
+def pending_customization(rep):
+    """(pending, what) of a replica: is a guest customization pending (vSphere keeps at most one, applied at the
+    next power-on and not replaceable), and the record of the plan it holds ({hash, nics}) when this tool staged it."""
+    if not rep.props.get(PENDING_PATH):
+        return False, None
+    record = rep.record or {}
+    # promote.py records what it staged; the reip of earlier versions staged record["reip"] as a customization
+    return True, record.get("customization") or record.get("reip")
 
 
-def await_ready(site, batch, vms, expected, settings, started, step_label):
-    """Waits (when asked) for readiness of the ``vms`` that did not fail; marks the others failed."""
-    waiting = dict((label, vm) for label, vm in vms.items() if not batch[label].failed)
-    if not settings.get("wait_ready", True) or not waiting:
-        return
-    ready, not_ready = guest.wait_ready(site.si, waiting, expected, settings.get("ready_timeout", 600),
-                                        need_ip=settings.get("wait_for_ip", True), started=started)
-    for label, seconds in ready.items():
-        batch[label].details["time_to_ready_seconds"] = seconds
-    for label, seen in not_ready.items():
-        batch.fail(label, VmdrError(
-            "not ready after %s s (power %s, tools %s, addresses %s; expected %s)"
-            % (settings.get("ready_timeout", 600), (seen or {}).get("power_state"), (seen or {}).get("tools"),
-               ", ".join((seen or {}).get("ips") or []) or "none",
-               ", ".join(sorted(expected.get(label) or [])) or "any"),
-            step="wait for %s readiness" % step_label, site=site.name,
-            hint="Check the guest console; raise ready_timeout for slow boots"))
-
-
-def _power_on(vm):
-    return vm.PowerOnVM_Task
-
-
-def achieved_rpo(started, gen):
-    return int((started - parse_iso(gen["time"])).total_seconds())
+def customization_decision(label, rep, plan, problems, site_name):
+    """How the re-IP ``plan`` (None: none asked, use the staged one) reaches the guest of replica ``rep`` when it
+    powers on. Returns (effective plan or None, customize now: bool). A pending customization that differs from
+    the plan cannot be replaced: that is a problem found before anything changes."""
+    if plan is None:
+        plan = ((rep.record or {}).get("reip") or {}).get("nics")
+    pending, staged = pending_customization(rep)
+    if not pending:
+        if plan is not None:
+            nics = len(vm_spec.nics_of(rep.props.get("config.hardware.device"))) if "config.hardware.device" in \
+                rep.props else len(plan)
+            if nics != len(plan):
+                problems.add(InputError(
+                    "the re-IP plan has %d NIC%s but the replica has %d; guest customization needs one setting per "
+                    "NIC" % (len(plan), "" if len(plan) == 1 else "s", nics), vm=label, site=site_name,
+                    step="build guest customization", hint="Sync the replica again so that its record lists its NICs"))
+            problems.check(guest.customization_spec, plan, "check", vm=label, site=site_name,
+                           step="build guest customization")
+        return plan, plan is not None
+    if staged and (plan is None or staged.get("hash") == guest.plan_hash(plan)):
+        return staged.get("nics") or plan, False  # the pending one is this plan: it applies at power-on
+    what = ("staged with another re-IP plan (%s)" % staged.get("hash")) if staged else "not staged by vmdr.replication"
+    effect = "this re-IP plan could not be applied" if plan is not None else \
+        "the guest would be changed in a way this call did not ask for"
+    problems.add(InputError(
+        "a guest customization %s is pending on the replica; vSphere applies it at the next power-on and cannot "
+        "replace or withdraw it, so %s" % (what, effect),
+        vm=label, site=site_name, step="check staged guest customization",
+        hint="Nothing was changed. Run with the re-IP plan that was staged (the same reip rules and overrides), or "
+             "let the pending customization apply by powering the replica on and off once on an isolated network"))
+    return plan, False

@@ -6,14 +6,21 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import http.client
+import random
+import socket
+import ssl
+import struct
 import types
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from pyVmomi import vim, vmodl
+from pyVmomi import VmomiSupport, vim, vmodl
+from pyVmomi.SoapAdapter import SoapStubAdapter
 
-from ansible_collections.vmdr.replication.plugins.module_utils.clients import vsphere_props, vsphere_tasks
+from ansible_collections.vmdr.replication.plugins.module_utils.clients import retry, vsphere_props, vsphere_tasks
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_faults import FAULT_HINTS
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_tasks import TaskRunner
 
@@ -228,6 +235,136 @@ def test_submit_raising_a_transport_error_is_described():
     assert outcome.ok is False
     assert outcome.fault == "ConnectionError"
     assert "Connection refused" in outcome.error
+
+
+# ---------------------------------------------------------------- a submission is a changing call: unknown outcome
+
+UNKNOWN = " (outcome unknown: vCenter may have created the task)"
+
+
+@pytest.fixture
+def eager_policy(monkeypatch):
+    """A retry policy that would retry at once (no sleeps): a submission retried by mistake would show."""
+    monkeypatch.setattr(retry, "POLICY", retry.RetryPolicy(sleep=lambda _seconds: None, rand=random.Random(3)))
+
+
+class _Once(object):
+    """A submission that raises ``exc`` and counts how often it was made."""
+
+    def __init__(self, exc):
+        self.exc = exc
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc", [
+    http.client.HTTPException("503 Service Unavailable"),
+    http.client.HTTPException("502 Bad Gateway"),
+    http.client.RemoteDisconnected("Remote end closed connection without response"),
+    ConnectionResetError(104, "Connection reset by peer"),
+    socket.timeout("timed out"),
+    ssl.SSLEOFError(8, "EOF occurred in violation of protocol"),
+], ids=lambda exc: type(exc).__name__ + ":" + str(exc)[:12])
+def test_a_submission_failing_on_a_transient_fault_says_the_outcome_is_unknown_and_is_not_retried(exc, eager_policy):
+    vc = FakeVcenter()
+    submit = _Once(exc)
+    # one slot: the failed submission gives its slot back, so the next job still runs
+    outcomes = TaskRunner(vc, max_concurrent=1, timeout=2, poll_interval=0.001).run(
+        [("lost", submit), ("after", vc.job("after"))])
+    lost = outcomes["lost"]
+    assert lost.ok is False
+    assert lost.error.endswith(UNKNOWN), lost.error
+    assert lost.error.count("outcome unknown") == 1
+    assert lost.hint == retry.UNKNOWN_OUTCOME_HINT
+    assert submit.calls == 1, "a task submission was sent again"
+    assert outcomes["after"].ok is True and vc.created == ["task-after"]
+
+
+@pytest.mark.parametrize("exc, hint", [
+    (vim.fault.InvalidPowerState(msg="The VM is powered on"), FAULT_HINTS["InvalidPowerState"]),
+    (vim.fault.NotAuthenticated(msg="The session is not authenticated."), None),
+    (vmodl.fault.SystemError(msg="boom", reason="boom"), None),
+    (http.client.HTTPException("404 Not Found"), None),
+    (ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), None),
+    (ValueError("a bug of the product"), None),
+], ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else "hint")
+def test_a_submission_failing_with_an_answer_or_a_permanent_fault_keeps_its_own_message(exc, hint, eager_policy):
+    submit = _Once(exc)
+    outcome = TaskRunner(FakeVcenter(), timeout=2, poll_interval=0.001).run([("x", submit)])["x"]
+    expected = vsphere_tasks.vsphere_faults.describe(exc)
+    assert outcome.ok is False
+    assert (outcome.error, outcome.hint, outcome.fault) == expected
+    assert "outcome unknown" not in outcome.error
+    if hint is not None:
+        assert outcome.hint == hint
+    assert submit.calls == 1
+
+
+def test_a_chain_step_whose_submission_lost_its_answer_ends_the_chain_there(eager_policy):
+    vc = FakeVcenter()
+    lost = _Once(http.client.RemoteDisconnected("Remote end closed connection without response"))
+    later = []
+    chain = ("vm1", [("snapshot", lambda _r: vc.create("vm1-snapshot")), ("power_on", lambda _r: lost()),
+                     ("customize", lambda _r: later.append("customize"))])
+    outcome = TaskRunner(vc, timeout=5, poll_interval=0.001).run_chains([chain])["vm1"]
+    assert outcome.ok is False and outcome.step == "power_on"
+    assert outcome.error.endswith(UNKNOWN) and outcome.hint == retry.UNKNOWN_OUTCOME_HINT
+    assert sorted(outcome.results) == ["snapshot"]
+    assert lost.calls == 1 and later == []
+
+
+class _SoapWire(ThreadingHTTPServer):
+    """A local vCenter stand-in: answers every SOAP POST with the next step of ``script`` (an HTTP status, or
+    "reset" to close the connection without an answer) and counts the POSTs."""
+    daemon_threads = True
+
+    def __init__(self, script):
+        ThreadingHTTPServer.__init__(self, ("127.0.0.1", 0), _SoapWireHandler)
+        self.script = list(script)
+        self.posts = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class _SoapWireHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with self.server.lock:
+            self.server.posts.append(body)
+            step = self.server.script.pop(0) if self.server.script else 503
+        if step == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        self.send_response(step)
+        self.send_header("Content-Length", "4")
+        self.end_headers()
+        self.wfile.write(b"busy")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("answer", [503, "reset"])
+def test_a_real_pyvmomi_task_submission_is_sent_once_and_its_outcome_is_unknown(answer, eager_policy):
+    wire = _SoapWire([answer])
+    try:
+        stub = SoapStubAdapter(host="127.0.0.1", port=-wire.server_address[1],
+                               version=VmomiSupport.newestVersions.Get("vim"))
+        vm = vim.VirtualMachine("vm-42", stub)
+        outcome = TaskRunner(FakeVcenter(), timeout=2, poll_interval=0.001).run([("vm", vm.PowerOnVM_Task)])["vm"]
+    finally:
+        wire.shutdown()
+        wire.server_close()
+    assert outcome.ok is False
+    assert outcome.error.endswith(UNKNOWN), outcome.error
+    assert outcome.hint == retry.UNKNOWN_OUTCOME_HINT
+    assert len(wire.posts) == 1 and b"PowerOnVM_Task" in wire.posts[0]
 
 
 def test_submit_returning_none_is_done_without_polling():

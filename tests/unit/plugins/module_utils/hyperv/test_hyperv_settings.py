@@ -2,8 +2,8 @@
 import pytest
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
-from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import provider as hp
-from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import sites
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import servers, sites
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import settings as hp
 
 SITE = {"hostname": "hv-a1.lab.local", "address": "127.0.0.1", "port": 41001, "username": "u", "password": "p",
         "validate_certs": True, "transport": "ntlm"}
@@ -21,7 +21,8 @@ def test_initial_methods_and_their_options():
 
 @pytest.mark.parametrize("settings, text", [
     ({"method": "scheduled"}, "needs initial_replication_start"),
-    ({"method": "scheduled", "start": "tomorrow"}, "needs initial_replication_start"),
+    ({"method": "scheduled", "start": "tomorrow"}, "initial_replication_start 'tomorrow' is not a valid time"),
+    ({"method": "scheduled", "start": "2026-02-30T10:00Z"}, "is not a valid time"),
     ({"method": "now", "start": "2026-11-22T10:00Z"}, "applies only to initial_replication=scheduled"),
     ({"method": "export"}, "absolute Windows path"),
     ({"method": "import", "media_path": "relative\\dir"}, "absolute Windows path"),
@@ -44,10 +45,10 @@ def test_extended_settings():
 
 def test_replica_server_problems():
     facts = {"enabled": True, "any_server": False, "entries": ["*.lab.local"]}
-    assert hp.server_problem(facts, "hv-a1.lab.local") is None
-    assert "no replication authorization entry" in hp.server_problem(facts, "hv-a1.other.local")
-    assert "not enabled" in hp.server_problem({"enabled": False}, "hv-a1.lab.local")
-    assert hp.server_problem({"enabled": True, "any_server": True}, "x.y") is None
+    assert servers.server_problem(facts, "hv-a1.lab.local") is None
+    assert "no replication authorization entry" in servers.server_problem(facts, "hv-a1.other.local")
+    assert "not enabled" in servers.server_problem({"enabled": False}, "hv-a1.lab.local")
+    assert servers.server_problem({"enabled": True, "any_server": True}, "x.y") is None
 
 
 def test_a_site_is_its_hostname_then_its_hosts():

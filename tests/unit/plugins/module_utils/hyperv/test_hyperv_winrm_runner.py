@@ -1,4 +1,4 @@
-"""The WinRM runner: payload encoding, command lines, 5.1 JSON quirks, error mapping, TLS trust."""
+"""The WinRM runner: payload encoding, steps called by name, command lines, 5.1 JSON quirks, error mapping, TLS trust."""
 import base64
 import json
 
@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.vmdr.replication.plugins.module_utils.clients import winrm_runner as wr
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import provider as hp
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import scripts
 
 HOSTILE = "a'; Remove-VM *; '\u2019$(Stop-VM *)`\"é"
 
@@ -17,12 +18,46 @@ def decode_payload(script):
 
 
 def test_payload_is_one_base64_literal_and_values_never_appear_in_the_script():
+    # a plain body (no step metadata) runs as it is and reads $in itself
     script = wr.build_script("$data = $in.vms", {"vms": [{"name": HOSTILE}]})
     assert HOSTILE not in script and "Remove-VM" not in script
     assert decode_payload(script) == {"vms": [{"name": HOSTILE}]}
     assert script.count("FromBase64String('") == 1
     assert "$ErrorActionPreference = 'Stop'" in script and "$ProgressPreference = 'SilentlyContinue'" in script
     assert "[Console]::OutputEncoding = [Text.Encoding]::UTF8" in script
+
+
+def test_a_step_is_called_by_name_with_the_payload_fields_as_named_parameters():
+    payload = {"vms": [{"name": HOSTILE}], "state": "present", "media_path": HOSTILE, "start": None, "check": True,
+               "policy": {"frequency_sec": 30}}
+    script = wr.build_script(scripts.ENABLE, payload, scripts.FUNCTIONS)
+    assert HOSTILE not in script and decode_payload(script) == payload
+    call = "    $check = [bool]$in.check\n    $data = Set-PrimaryReplication -MediaPath:$in.media_path " \
+           "-Policy:$in.policy -State:$in.state -Vms:$in.vms -WhatIf:$check\n"
+    assert call in script  # a field set to None is left out: the parameter keeps its default
+    # the envelope's helpers, the shared functions, the step's definition, then the call in the envelope
+    order = [script.index(part) for part in ("function ConvertTo-VmdrError", "function Invoke-VmdrEach",
+                                             "function Set-PrimaryReplication", call, "ConvertTo-Json")]
+    assert order == sorted(order)
+    assert script.count("FromBase64String('") == 1
+
+
+def test_a_read_only_step_gets_no_whatif_and_check_is_never_a_parameter():
+    script = wr.build_script(scripts.READ, {"vms": [], "all": True, "nics": False, "check": True})
+    assert "    $data = Read-ReplicaState -All:$in.all -Nics:$in.nics -Vms:$in.vms\n" in script
+    assert "$check" not in script and "WhatIf" not in script.split("function Read-ReplicaState")[1]
+    assert wr.step_call(scripts.SERVER, {}) == "    $data = Read-HostConfiguration"
+    assert wr.step_call(scripts.CLEANUP_TEST, {"vms": []}) == \
+        "    $check = [bool]$in.check\n    $data = Stop-TestFailover -Vms:$in.vms -WhatIf:$check"
+
+
+def test_a_payload_field_the_step_has_no_parameter_for_is_refused():
+    with pytest.raises(ValueError) as caught:
+        wr.build_script(scripts.SYNC, {"vms": [], "resume": True, "force": True})
+    assert "Sync-Replication" in str(caught.value) and "'force'" in str(caught.value)
+    with pytest.raises(ValueError):
+        wr.build_script(scripts.SERVER, {"a; Remove-VM *": 1})  # only field names that are identifiers
+    assert wr.parameter_name("force_power_off") == "ForcePowerOff" and wr.parameter_name("vms") == "Vms"
 
 
 def test_short_scripts_run_inline_with_encoded_command():
@@ -143,6 +178,16 @@ def test_run_sends_one_command_in_utf8_shell_and_returns_data():
     assert "VMDR_SCRIPT_0" in long_runner.protocol.calls[0][1]
 
 
+def test_a_step_with_the_shared_functions_is_one_command():
+    runner = runner_with(b'{"ok":true,"data":{"vms":[]}}')
+    runner.run("read VMs", scripts.READ, {"vms": [], "nics": True}, functions=scripts.FUNCTIONS)
+    assert runner.commands == 1 and [call[0] for call in runner.protocol.calls].count("run") == 1
+    env = runner.protocol.calls[0][1]
+    script = "".join(env[k] for k in sorted(env) if k.startswith("VMDR_SCRIPT_"))
+    assert script.startswith(wr.ENVELOPE_HEAD + scripts.FUNCTIONS) and scripts.READ in script
+    assert env["VMDR_STEP"] == "read VMs"
+
+
 def test_script_failure_becomes_vmdr_error_with_site_and_step():
     runner = runner_with(b'{"ok":false,"error":{"message":"Access denied","fqid":"ObjectNotFound,X","category":"ObjectNotFound"}}')
     with pytest.raises(VmdrError) as caught:
@@ -165,13 +210,6 @@ def test_unknown_transport_is_refused():
     pytest.importorskip("winrm")
     with pytest.raises(VmdrError):
         wr.WinrmRunner("s", "h", transport="telnet")
-
-
-def test_recovery_point_specs():
-    assert hp.recovery_point_spec(None) == {"kind": "latest", "value": None}
-    assert hp.recovery_point_spec("2026-11-21T10:00:00Z") == {"kind": "time", "value": "2026-11-21T10:00:00Z"}
-    assert hp.recovery_point_spec("2026-11-21T12:00:00+02:00")["value"] == "2026-11-21T10:00:00Z"
-    assert hp.recovery_point_spec("46f412d5-f10e-48cb-b0ec-79d904c83286")["kind"] == "id"
 
 
 def test_hostname_must_be_a_dns_name():

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to vmdr.replication
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Guest customization specs, plan hashes and readiness waits against a scripted bulk read."""
+"""Guest customization specs, plan hashes, and the readiness poll (power.poll_vms) under the engine's one wait
+(engine.waits with engine.readiness) against a scripted bulk read."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -11,8 +12,9 @@ import time
 import pytest
 from pyVmomi import vim
 
-from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
-from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import guest
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError, WaitTimeout
+from ansible_collections.vmdr.replication.plugins.module_utils.engine import readiness, waits
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import guest, power
 
 CUST = vim.vm.customization
 
@@ -123,8 +125,24 @@ class ScriptedRead(object):
         return rows
 
 
+class Site(object):
+    si = "si"
+    name = "site-b"
+
+
 def vms(*moids):
     return dict(("vm%s" % m.split("-")[1], vim.VirtualMachine(m)) for m in moids)
+
+
+def wait_ready(objs, expected, timeout, need_ip=True, started=None, delay=0):
+    """What test_copy and the engine run: the one wait over the vSphere bulk poll."""
+    waiter = waits.Waiter(readiness.GUEST_READY.name, readiness.GUEST_READY.acceptor, delay=delay,
+                          describe=readiness.describe)
+    got = waits.wait(waiter, list(objs), lambda pending: power.poll_vms(
+        Site(), dict((k, objs[k]) for k in pending), expected, need_ip), timeout, site="site-b", started=started)
+    ready = dict((label, seconds) for label, (_s, error, seconds) in got.items() if error is None)
+    not_ready = dict((label, (state, error)) for label, (state, error, _s) in got.items() if error is not None)
+    return ready, not_ready
 
 
 def test_wait_ready_polls_in_bulk_until_all_ready(monkeypatch):
@@ -133,10 +151,10 @@ def test_wait_ready_polls_in_bulk_until_all_ready(monkeypatch):
                  vm_props(ips=["10.20.0.15"])],
         "vm-2": [vm_props(ips=["10.20.0.16", "10.20.1.16"])],
     })
-    monkeypatch.setattr(guest, "retrieve_objects", read)
+    monkeypatch.setattr(power, "retrieve_objects", read)
     started = time.time() - 5
-    ready, not_ready = guest.wait_ready("si", vms("vm-1", "vm-2"), {"vm1": {"10.20.0.15"}, "vm2": {"10.20.0.16"}},
-                                        timeout=5, poll=0, started=started)
+    ready, not_ready = wait_ready(vms("vm-1", "vm-2"), {"vm1": {"10.20.0.15"}, "vm2": {"10.20.0.16"}}, timeout=5,
+                                  started=started)
     assert not_ready == {}
     assert sorted(ready) == ["vm1", "vm2"]
     assert all(5 <= s < 6 for s in ready.values())
@@ -145,28 +163,40 @@ def test_wait_ready_polls_in_bulk_until_all_ready(monkeypatch):
     assert read.calls == [["vm-1", "vm-2"], ["vm-1"], ["vm-1"]]
 
 
-def test_wait_ready_reports_last_state_of_vms_not_ready(monkeypatch):
+def test_the_poll_reports_power_agent_and_both_address_lists(monkeypatch):
+    monkeypatch.setattr(power, "retrieve_objects", ScriptedRead({
+        "vm-1": [vm_props(power="poweredOff", tools="guestToolsNotRunning")],
+        "vm-2": [vm_props(ips=["10.0.0.9", "10.0.0.2"])]}))
+    states = power.poll_vms(Site(), vms("vm-1", "vm-2"), {"vm2": {"10.20.0.16"}})
+    assert states == {
+        "vm1": {"power": "off", "agent": False, "addresses": [], "expected": [], "need_address": True},
+        "vm2": {"power": "on", "agent": True, "addresses": ["10.0.0.2", "10.0.0.9"], "expected": ["10.20.0.16"],
+                "need_address": False}}
+
+
+def test_a_vm_not_at_its_promised_address_fails_naming_expected_and_seen(monkeypatch):
     read = ScriptedRead({"vm-1": [vm_props(power="poweredOff", tools="guestToolsNotRunning")],
                          "vm-2": [vm_props(ips=["10.0.0.9", "10.0.0.2"])],
                          "vm-3": [vm_props(ips=["10.0.0.3"])]})
-    monkeypatch.setattr(guest, "retrieve_objects", read)
-    ready, not_ready = guest.wait_ready("si", vms("vm-1", "vm-2", "vm-3"), {"vm2": {"10.20.0.16"}}, timeout=0, poll=0)
+    monkeypatch.setattr(power, "retrieve_objects", read)
+    ready, not_ready = wait_ready(vms("vm-1", "vm-2", "vm-3"), {"vm2": {"10.20.0.16"}}, timeout=0)
     assert list(ready) == ["vm3"]
-    assert not_ready == {
-        "vm1": {"power_state": "poweredOff", "tools": "guestToolsNotRunning", "ips": []},
-        # on and running tools, but not at the address re-IP gave it
-        "vm2": {"power_state": "poweredOn", "tools": "guestToolsRunning", "ips": ["10.0.0.2", "10.0.0.9"]},
-    }
+    assert sorted(not_ready) == ["vm1", "vm2"]
+    _state, error = not_ready["vm2"]
+    # on and running tools, but not at the address re-IP gave it
+    assert isinstance(error, WaitTimeout) and error.vm == "vm2" and error.site == "site-b"
+    assert "expected addresses 10.20.0.16, seen 10.0.0.2, 10.0.0.9" in error.message
+    assert "power off, guest agent silent" in not_ready["vm1"][1].message
     assert len(read.calls) == 1
 
 
 def test_wait_ready_gives_up_after_the_timeout(monkeypatch):
     read = ScriptedRead({"vm-1": [vm_props(tools="guestToolsNotRunning")]})
-    monkeypatch.setattr(guest, "retrieve_objects", read)
+    monkeypatch.setattr(power, "retrieve_objects", read)
     began = time.time()
-    ready, not_ready = guest.wait_ready("si", vms("vm-1"), {}, timeout=0.05, poll=0.01)
+    ready, not_ready = wait_ready(vms("vm-1"), {}, timeout=0.05, delay=0.01)
     assert ready == {}
-    assert not_ready["vm1"]["tools"] == "guestToolsNotRunning"
+    assert not_ready["vm1"][0]["agent"] is False
     assert len(read.calls) >= 2
     assert time.time() - began < 1
 
@@ -180,13 +210,13 @@ def test_wait_ready_gives_up_after_the_timeout(monkeypatch):
     (True, {"10.0.0.1"}, ["10.0.0.1", "10.0.0.7"], True),
 ])
 def test_wait_ready_address_rules(monkeypatch, need_ip, expected, ips, is_ready):
-    monkeypatch.setattr(guest, "retrieve_objects", ScriptedRead({"vm-1": [vm_props(ips=ips)]}))
-    ready, not_ready = guest.wait_ready("si", vms("vm-1"), {"vm1": expected}, timeout=0, need_ip=need_ip, poll=0)
+    monkeypatch.setattr(power, "retrieve_objects", ScriptedRead({"vm-1": [vm_props(ips=ips)]}))
+    ready, not_ready = wait_ready(vms("vm-1"), {"vm1": expected}, timeout=0, need_ip=need_ip)
     assert ("vm1" in ready) is is_ready
     assert ("vm1" in not_ready) is not is_ready
 
 
 def test_wait_ready_counts_the_primary_address(monkeypatch):
-    monkeypatch.setattr(guest, "retrieve_objects", ScriptedRead({"vm-1": [vm_props(primary="10.0.0.1")]}))
-    ready = guest.wait_ready("si", vms("vm-1"), {"vm1": {"10.0.0.1"}}, timeout=0, poll=0)[0]
+    monkeypatch.setattr(power, "retrieve_objects", ScriptedRead({"vm-1": [vm_props(primary="10.0.0.1")]}))
+    ready = wait_ready(vms("vm-1"), {"vm1": {"10.0.0.1"}}, timeout=0)[0]
     assert list(ready) == ["vm1"]

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to vmdr.replication
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Choosing a recovery point and the small planning helpers shared by the failover modes."""
+"""Choosing a recovery point (the shared plan.recovery_point rule over vSphere generations) and the small planning
+helpers shared by the failover modes; every problem is collected, none raised."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -11,7 +12,8 @@ import datetime
 import pytest
 from pyVmomi import vim
 
-from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, NotFoundError
+from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import Problems
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import recovery, vm_spec
 
 # generation ids are what copy_engine writes: the sync start as %Y%m%dT%H%M%SZ
@@ -21,8 +23,20 @@ GENS = [{"id": "20261121T090000Z", "time": "2026-11-21T09:00:00Z", "quiesced": F
 RECORD = {"role": "replica", "generations": GENS}
 
 
-def choose(wanted):
-    return recovery.choose_generation("app-01", RECORD, wanted, "site-b")["id"]
+class Ref(object):
+    def __init__(self, options=None, label="app-01"):
+        self.options = options or {}
+        self.label = label
+
+
+def choose(wanted, record=None):
+    """The generation id the vSphere adapter picks, or raises the one problem it found."""
+    problems = Problems()
+    gen = recovery.choose_point("app-01", RECORD if record is None else record,
+                                recovery.point_spec(Ref({"recovery_point": wanted}), {}, problems), "site-b", problems)
+    if problems:
+        raise problems.items[0]
+    return gen["id"]
 
 
 @pytest.mark.parametrize("wanted", [None, "", "latest"])
@@ -42,13 +56,16 @@ def test_by_id():
     ("2026-11-21T09:00:00", "20261121T090000Z"),
     ("2026-11-21 09:29:59", "20261121T091500Z"),
     ("2026-11-22T00:00:00Z", "20261121T093000Z"),
+    # the shared grammar (plan.recovery_point): offsets, minutes precision
+    ("2026-11-21T10:20:00+01:00", "20261121T091500Z"),
+    ("2026-11-21T09:29", "20261121T091500Z"),
 ])
 def test_newest_at_or_before_a_time(wanted, expected):
     assert choose(wanted) == expected
 
 
 def test_time_before_every_point_lists_what_is_available():
-    with pytest.raises(NotFoundError) as err:
+    with pytest.raises(InputError) as err:
         choose("2026-11-21T08:59:59Z")
     error = err.value
     assert error.message == "no recovery point matches '2026-11-21T08:59:59Z'"
@@ -58,7 +75,7 @@ def test_time_before_every_point_lists_what_is_available():
 
 
 def test_unknown_word_is_not_found():
-    with pytest.raises(NotFoundError) as err:
+    with pytest.raises(InputError) as err:
         choose("yesterday")
     assert err.value.hint.startswith("Available: 20261121T090000Z")
 
@@ -66,35 +83,42 @@ def test_unknown_word_is_not_found():
 def test_malformed_time_is_an_input_error():
     with pytest.raises(InputError) as err:
         choose("2026-11-21T25:00:00Z")
-    assert "is not a time like" in err.value.message
+    assert "recovery_point '2026-11-21T25:00:00Z' is not a valid time" in err.value.message
     assert err.value.vm == "app-01"
 
 
 def test_unknown_generation_id_lists_what_is_available():
-    with pytest.raises(NotFoundError) as err:
+    with pytest.raises(InputError) as err:
         choose("20261121T084500Z")
     assert err.value.hint.startswith("Available: ")
 
 
-@pytest.mark.parametrize("record", [{}, {"generations": []}, {"generations": None}])
+@pytest.mark.parametrize("record", [{"generations": []}, {"generations": None}, {"role": "replica"}])
 def test_no_generation_yet(record):
-    with pytest.raises(NotFoundError) as err:
-        recovery.choose_generation("app-01", record, "latest", "site-b")
+    with pytest.raises(InputError) as err:
+        choose("latest", record)
     assert err.value.message == "the replica has no recovery point yet"
-    assert err.value.hint == "Run replica_sync first"
+    assert err.value.hint.startswith("Run replica_sync first")
 
 
-def test_achieved_rpo_and_wanted_point():
+def test_every_vm_gets_its_own_problem_and_the_per_vm_point_wins():
+    problems = Problems()
+    specs = [recovery.point_spec(Ref({"recovery_point": "2026-13-45T00:00:00Z"}, "a"), {}, problems),
+             recovery.point_spec(Ref({}, "b"), {"recovery_point": "nope"}, problems),
+             recovery.point_spec(Ref({"recovery_point": "20261121T090000Z"}, "c"), {"recovery_point": "x"},
+                                 problems)]
+    assert specs[0] is None and specs[1].kind == "id" and specs[2].value == "20261121T090000Z"
+    assert recovery.choose_point("b", RECORD, specs[1], "site-b", problems) is None
+    assert [e.vm for e in problems.items] == ["a", "b"]
+
+
+def test_achieved_rpo_and_the_recorded_point():
     started = datetime.datetime(2026, 11, 21, 9, 40, 30)
     assert recovery.achieved_rpo(started, GENS[-1]) == 630
-
-    class Ref(object):
-        def __init__(self, options):
-            self.options = options
-
-    assert recovery.wanted_point(Ref({"recovery_point": "g1"}), {"recovery_point": "g2"}) == "g1"
-    assert recovery.wanted_point(Ref({}), {"recovery_point": "g2"}) == "g2"
-    assert recovery.wanted_point(Ref({}), {}) == "latest"
+    promoted = dict(RECORD, failover={"generation": "20261121T091500Z"})
+    assert recovery.recorded_point(promoted)["id"] == "20261121T091500Z"
+    assert recovery.recorded_point(RECORD)["id"] == "20261121T093000Z"
+    assert recovery.recorded_point({}) is None
 
 
 def test_expected_ips_and_windows_detection():

@@ -10,8 +10,12 @@ import pytest
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.vm_refs import parse_vms
-from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.failover_test import _waves
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.test_copy import _waves
 from ansible_collections.vmdr.replication.plugins.modules.failover import check_waves
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv.provider import HypervProvider
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.provider import VsphereProvider
+
+PROVIDERS = {"vsphere": VsphereProvider, "hyperv": HypervProvider}
 
 VMS = [{"name": "web-1", "wave": 2}, {"name": "db-1", "wave": 1}, "mq-1", {"name": "web-2", "wave": 2},
        {"name": "db-2", "wave": 1}]
@@ -37,15 +41,15 @@ def test_without_wave_keys_all_vms_are_one_wave():
 
 
 def test_check_waves_accepts_integers_for_vsphere_test():
-    check_waves(refs(), "test", "vsphere")
-    check_waves(refs(["a", "b"]), "planned", "hyperv")  # no wave key: nothing to check
+    check_waves(refs(), "test", VsphereProvider)
+    check_waves(refs(["a", "b"]), "planned", HypervProvider)  # no wave key: nothing to check
 
 
 @pytest.mark.parametrize("mode, provider", [("planned", "vsphere"), ("unplanned", "vsphere"),
                                             ("cleanup_test", "vsphere"), ("test", "hyperv")])
 def test_check_waves_refuses_other_modes_and_providers(mode, provider):
     with pytest.raises(InputError) as err:
-        check_waves(refs(), mode, provider)
+        check_waves(refs(), mode, PROVIDERS[provider])
     assert err.value.vm == "web-1"
     assert "call failover once per wave" in err.value.hint
 
@@ -53,5 +57,5 @@ def test_check_waves_refuses_other_modes_and_providers(mode, provider):
 @pytest.mark.parametrize("wave", [-1, "2", 1.5, True, None])
 def test_check_waves_refuses_what_is_not_a_wave_number(wave):
     with pytest.raises(InputError) as err:
-        check_waves(refs([{"name": "x", "wave": wave}]), "test", "vsphere")
+        check_waves(refs([{"name": "x", "wave": wave}]), "test", VsphereProvider)
     assert err.value.vm == "x" and err.value.step == "validate vms"

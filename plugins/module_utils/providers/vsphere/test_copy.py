@@ -1,7 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to vmdr.replication
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Test failover and its cleanup on vSphere: copies of a recovery point on isolated networks."""
+"""Test failover and its cleanup on vSphere: copies of a recovery point on isolated networks.
+
+Every input problem of every VM (names, recovery points, networks and their isolation, re-IP, names in the way) is
+found before the first task and refuses the call. Then one task chain per VM copies the point's disks, creates the
+test VM, applies the re-IP as its one guest customization and powers it on, wave by wave (waves.py); readiness is
+the engine's one wait (engine.waits with engine.readiness: running, VMware Tools answering, promised addresses seen).
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -9,16 +15,17 @@ __metaclass__ = type
 import posixpath
 import time
 
-from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, VmdrError
+from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 from ansible_collections.vmdr.replication.plugins.module_utils.common.results import Batch
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.datastore_http import parse_ds_path
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import service_content
+from ansible_collections.vmdr.replication.plugins.module_utils.engine import readiness, waits
+from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import Problems
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import timeparse
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.network_map import NetworkMap
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import (
-    metadata, recovery, guest, vm_spec, waves as waves_mod)
-from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.copy_engine import (
-    utcnow, iso, make_directory)
-from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import service_content
-from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.replication import raise_all
+    metadata, power, recovery, guest, vm_spec, waves as waves_mod)
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.copy_engine import make_directory
 
 try:
     from pyVmomi import vim
@@ -30,45 +37,54 @@ except ImportError:
 
 def test(p, refs, settings):
     started_clock = time.time()
-    started = utcnow()
     target = p.site("target")
     inv = p.inventory(target)
-    found, records = recovery.find_replicas(inv, refs)
+    started = inv.now()
+    problems = Problems()
+    found, records = recovery.find_replicas(inv, refs, problems)
     nmap = NetworkMap.from_params(settings.get("network_map"))
-    nmap.check_test_apart_from_live()
+    problems.check(nmap.check_test_apart_from_live, site=target.name)
     tests_by_pair = inv.by_record(records, key=metadata.TEST_KEY)
     by_name = {}
     for rec in records:
         by_name.setdefault(rec.name, []).append(rec)
-    plans = recovery.reip_plans(refs, found, settings)
+    labels = [ref.label for ref in refs if ref.label in found]
+    plans = recovery.reip_plans(labels, found, settings.get("reip"), problems, target.name)
     suffix = settings.get("test_suffix") or "-test"
     batch = Batch([r.label for r in refs])
-    errors, items = [], {}
+    items = {}
     used_test_networks = set()
     for ref in refs:
+        if ref.label not in found:
+            continue
         label, rep = ref.label, found[ref.label]
-        try:
-            gen = recovery.choose_generation(label, rep.record, recovery.wanted_point(ref, settings), target.name)
-            targets = recovery.nic_targets(label, rep.record, nmap, "test", inv)
-        except VmdrError as exc:
-            errors.append(exc)
+        gen = recovery.choose_point(label, rep.record, recovery.point_spec(ref, settings, problems), target.name,
+                                    problems)
+        targets = problems.check(recovery.nic_targets, label, rep.record, nmap, "test", inv, vm=label,
+                                 site=target.name)
+        if plans[label] is not None:
+            problems.check(guest.customization_spec, plans[label], "check", vm=label, site=target.name,
+                           step="build guest customization")
+        if gen is None or targets is None:
             continue
         used_test_networks.update(name for name, _net in targets.values())
         test_name = rep.name + suffix
         mine = [t for t in tests_by_pair.get(rep.record["pair"], []) if t.name == test_name]
         others = [r for r in by_name.get(test_name, []) if not r.test]
         if others:
-            errors.append(InputError("a VM named '%s' already exists and was not made by a test failover"
-                                     % test_name, vm=label, site=target.name, step="plan test failover",
-                                     hint="Rename or remove it, or set test_suffix"))
+            problems.add(InputError("a VM named '%s' already exists and was not made by a test failover"
+                                    % test_name, vm=label, site=target.name, step="plan test failover",
+                                    hint="Rename or remove it, or set test_suffix"))
             continue
         items[label] = {"replica": rep, "gen": gen, "targets": targets, "name": test_name,
                         "existing": mine[0] if mine else None}
-    raise_all(errors)
-    inv.check_isolated(sorted(used_test_networks))
+    if used_test_networks:
+        problems.check(inv.check_isolated, sorted(used_test_networks), site=target.name)
     folder = None
     if settings.get("test_folder"):
-        folder = inv.find_by_name(vim.Folder, settings["test_folder"], root=target.datacenter.vmFolder, what="folder")
+        folder = problems.check(inv.find_by_name, vim.Folder, settings["test_folder"],
+                                root=target.datacenter.vmFolder, what="folder", site=target.name)
+    problems.refuse()
 
     for label, item in items.items():
         result = batch[label]
@@ -115,12 +131,22 @@ def _start_waves(p, target, batch, items, waves, plans, settings, started, start
         if label in vms:
             batch[label].details["test_vm_moid"] = vms[label]._moId
         if not outcome.ok:
-            batch.fail_outcome(label, outcome, target.name, outcome.step)
+            batch.fail(label, recovery.task_error(outcome, target.name, outcome.step))
 
     def await_wave(labels):
-        if power_on:
-            recovery.await_ready(target, batch, dict((label, vms[label]) for label in labels if label in vms),
-                                 expected, settings, started_clock, "test VM")
+        waiting = [label for label in labels if label in vms and not batch[label].failed]
+        if power_on and waiting and settings.get("wait_ready", True):
+            need_ip = settings.get("wait_for_ip", True)
+            got = waits.wait(readiness.GUEST_READY, waiting,
+                             lambda pending: power.poll_vms(target, dict((k, vms[k]) for k in pending), expected,
+                                                            need_ip),
+                             settings.get("ready_timeout") or 600, site=target.name, step="wait for test VM readiness",
+                             started=started_clock)
+            for label, (_state, error, seconds) in got.items():
+                if error is None:
+                    batch[label].details["time_to_ready_seconds"] = seconds
+                else:
+                    batch.fail(label, error)
         return [label for label in labels if batch[label].failed]
 
     steps = {}
@@ -184,7 +210,7 @@ def _test_vm_spec(rep, gen, item, files, layout, settings, started):
     extra = dict((k, v) for k, v in rep.extra.items() if k.startswith(vm_spec.CARRIED_EXTRA_PREFIXES))
     extra[metadata.TEST_KEY] = metadata.encode({
         "pair": rep.record["pair"], "of": rep.moid, "generation": gen["id"], "generation_time": gen["time"],
-        "created": iso(started), "dir": layout, "run_id": settings.get("run_id")})
+        "created": timeparse.iso(started), "dir": layout, "run_id": settings.get("run_id")})
     return vm_spec.create_spec(item["name"], vm_spec.hardware_summary(rep.props), parse_ds_path(layout)[0],
                                changes, extra)
 
@@ -231,8 +257,10 @@ def _nic_types(rep):
 def cleanup_test(p, refs, settings):
     target = p.site("target")
     inv = p.inventory(target)
-    found, records = recovery.find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA, metadata.ROLE_PROMOTED),
-                                            paths=())
+    problems = Problems()
+    found, records = recovery.find_replicas(inv, refs, problems,
+                                            roles=(metadata.ROLE_REPLICA, metadata.ROLE_PROMOTED), paths=())
+    problems.refuse()
     tests_by_pair = inv.by_record(records, key=metadata.TEST_KEY)
     batch = Batch([r.label for r in refs])
     doomed = []
@@ -265,8 +293,8 @@ def cleanup_test(p, refs, settings):
         if outcome.step == STEP_REMOVE_DIR:
             p.warn("test disk folder %s at site %s was not removed: %s" % (t.test["dir"], target.name, outcome.error))
         elif not batch[label].failed:
-            batch.fail_outcome(label, outcome, target.name, outcome.step if outcome.step == STEP_POWER_OFF
-                               else "%s %s" % (STEP_REMOVE, t.name))
+            batch.fail(label, recovery.task_error(outcome, target.name, outcome.step if outcome.step == STEP_POWER_OFF
+                                                  else "%s %s" % (STEP_REMOVE, t.name)))
     return batch
 
 

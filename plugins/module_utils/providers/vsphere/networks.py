@@ -7,29 +7,31 @@ staged on the replica record for the next test failover."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
 from ansible_collections.vmdr.replication.plugins.module_utils.common.results import Batch
+from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import Problems
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.network_map import NetworkMap
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import metadata, recovery
-from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.replication import raise_all
 
 
 def map_networks(p, refs, network_map, mode):
     target = p.site("target")
     inv = p.inventory(target)
     nmap = NetworkMap.from_params(network_map)
-    found, _records = recovery.find_replicas(inv, refs, roles=(metadata.ROLE_REPLICA, metadata.ROLE_PROMOTED))
+    problems = Problems()
+    found, _records = recovery.find_replicas(inv, refs, problems, roles=(metadata.ROLE_REPLICA,
+                                                                         metadata.ROLE_PROMOTED))
     batch = Batch([r.label for r in refs])
     if mode == "test":
-        nmap.check_test_apart_from_live()
-        inv.check_isolated(nmap.test_networks())
-    errors, jobs = [], []
+        problems.check(nmap.check_test_apart_from_live, site=target.name)
+        problems.check(inv.check_isolated, nmap.test_networks(), site=target.name)
+    jobs = []
     for ref in refs:
+        if ref.label not in found:
+            continue
         label, rec = ref.label, found[ref.label]
-        try:
-            targets = recovery.nic_targets(label, rec.record, nmap, mode, inv)
-        except VmdrError as exc:
-            errors.append(exc)
+        targets = problems.check(recovery.nic_targets, label, rec.record, nmap, mode, inv, vm=label,
+                                 site=target.name)
+        if targets is None:
             continue
         mapping = [{"index": n["index"], "source_network": n["network"], "target_network": targets[n["index"]][0]}
                    for n in rec.record.get("nics") or []]
@@ -52,10 +54,10 @@ def map_networks(p, refs, network_map, mode):
                 new_record = dict(rec.record, test_network=staged)
                 jobs.append((label, recovery.reconfig_job(
                     rec.obj, recovery.extra_spec({metadata.REPLICATION_KEY: new_record}))))
-    raise_all(errors)
+    problems.refuse()
     if p.check_mode:
         return batch
     for label, outcome in p.runner(target).run(jobs).items():
         if not outcome.ok:
-            batch.fail_outcome(label, outcome, target.name, "map networks")
+            batch.fail(label, recovery.task_error(outcome, target.name, "map networks"))
     return batch
