@@ -84,9 +84,10 @@ molecule: deps venv collection
 sanity: venv
 	bash tests/sanity/run.sh
 
-# the Hyper-V PowerShell: writes plugins/module_utils/providers/hyperv/scripts.py from its powershell/*.ps1
+# the Hyper-V PowerShell: writes one module per powershell/*.ps1 in plugins/module_utils/providers/hyperv/steps/
+# and their index scripts.py (CHECK=1: only say which are stale)
 scripts: venv
-	$(PY) tools/gen_hyperv_scripts.py
+	$(PY) tools/gen_hyperv_scripts.py $(if $(CHECK),--check)
 
 bench: deps venv collection
 	$(PY) bench/run.py

@@ -421,9 +421,10 @@ def wrapped(prefix, names, width=120):
 def step_module(entry):
     params = "".join("        (%r, %r),\n" % param for param in entry["parameters"])
     doc = '"""%s as the step ``%s``; see ``providers/hyperv/scripts.py``."""\n\n' % (entry["source"], entry["constant"])
+    values = (entry["constant"], entry["function"], entry["source"], entry["read_only"], entry["should_process"],
+              params, literal(entry["text"]))
     body = ("%s = Step(\n    function=%r, source=%r, read_only=%r, should_process=%r,\n    parameters=(\n%s    ),\n"
-            "    text=%s)\n" % (entry["constant"], entry["function"], entry["source"], entry["read_only"],
-                              entry["should_process"], params, literal(entry["text"])))
+            "    text=%s)\n" % values)
     return (header("from powershell/%s" % entry["source"]) + doc + FUTURE
             + "\nfrom %s.steps.step import Step\n\n" % IMPORT_BASE + body)
 
@@ -444,8 +445,8 @@ def index_module(entries, modules):
            "\n# %s\n%s = %s.%s\n" % (functions["source"], FUNCTIONS_CONSTANT, modules[functions["source"]],
                                      FUNCTIONS_CONSTANT)]
     for entry in steps:
-        out.append("\n# %s\n%s = %s.%s\n" % (entry["source"], entry["constant"], modules[entry["source"]],
-                                            entry["constant"]))
+        values = (entry["source"], entry["constant"], modules[entry["source"]], entry["constant"])
+        out.append("\n# %s\n%s = %s.%s\n" % values)
     out.append("\nSTEPS = (\n%s)\n" % "".join("    %s,\n" % entry["constant"] for entry in steps))
     return "".join(out)
 

@@ -67,8 +67,42 @@ def compensated(site, names, result):
     assert any(r["step"] == "start source again" and r["ok"] for r in ran), vm
 
 
+def failed_at(step):
+    def check(site, names, result):
+        assert result["vms"][0]["error"]["step"] == step, result["vms"][0]["error"]
+    return check
+
+
+def both(*checks):
+    def check(site, names, result):
+        for one in checks:
+            one(site, names, result)
+    return check
+
+
+def fault_scenario(step, then, check):
+    """A planned failover whose ``step`` fails for the VM: what the sites hold right after (``then``), and a rerun
+    once the fault is gone that converges to the failed-over state."""
+    return Scenario("planned-fault-at-%s" % step.replace(" ", "-"), [
+        Call("failover", planned_args, expect="vm_failed", failed_vms=(0,),
+             before=lambda s, n: s.break_step(step, n[0]), truth={0: then}, check=check),
+        Call("failover", planned_args, changed=True, before=lambda s, n: s.repair(n[0]),
+             truth={0: {"source_power": "off", "replica_power": "on"}})])
+
+
 def warned_tls(site, names, result):
     assert any("validate_certs is false" in w and "not verified" in w for w in result.get("warnings") or []), result
+
+
+def replicating(site, names, result):
+    """After a failback the replication runs in the original direction again."""
+    [rep] = result["replications"]
+    assert rep["state"] == "enabled" and (rep.get("source") or {}).get("role") in (None, "source"), rep
+
+
+def warned_down(site, names, result):
+    assert any("source" in w and ("unreachable" in w or "could not be read" in w)
+               for w in result.get("warnings") or []), result.get("warnings")
 
 
 UNCHANGED_TRUTH = {0: {"source_power": "on", "replica_power": "off", "test_copy": False}}
@@ -141,10 +175,22 @@ SCENARIOS = [
         Call("failover", lambda s, n: {"mode": "reverse", "vms": n}),
         Call("failover", lambda s, n: {"mode": "planned", "vms": n, "network_map": {"live": s.back_live()},
                                        "ready_timeout": 120, "shutdown_timeout": 60}, back=True, changed=True,
-             truth={0: {"source_power": "on", "replica_power": "off"}})]),
-    Scenario("planned-fault-at-promotion-starts-the-source-again", [
-        Call("failover", planned_args, expect="vm_failed", failed_vms=(0,), before=lambda s, n: s.break_promotion(n[0]),
-             truth={0: {"source_power": "on", "replica_power": "off"}}, check=compensated),
-        Call("failover", planned_args, changed=True, before=lambda s, n: s.repair(n[0]),
-             truth={0: {"source_power": "off", "replica_power": "on"}})]),
+             truth={0: {"source_power": "on", "replica_power": "off"}}),
+        Call("failover", lambda s, n: {"mode": "reverse", "vms": n}, back=True,
+             truth={0: {"source_power": "on", "replica_power": "off"}}),
+        Call("replica_info", lambda s, n: {"vms": n}, changed=False, check=replicating)]),
+    Scenario("unplanned-with-the-source-site-down", [
+        Call("failover", lambda s, n: {"mode": "unplanned", "vms": n, "network_map": {"live": s.live},
+                                       "source": {"port": 1}, "ready_timeout": 120}, changed=True,
+             keys=FAILOVER_KEYS + ("achieved_rpo_seconds",), truth={0: {"replica_power": "on"}}, check=warned_down),
+        Call("failover", lambda s, n: {"mode": "unplanned", "vms": n, "network_map": {"live": s.live},
+                                       "source": {"port": 1}}, changed=False)]),
+    # a fault before the replica starts leaves production running (the stopped source is started again); a fault
+    # at the start itself leaves at most one copy running; every time a rerun converges
+    fault_scenario("stop source", {"source_power": "on", "replica_power": "off"}, failed_at("stop source")),
+    fault_scenario("final recovery point", {"source_power": "on", "replica_power": "off"},
+                   both(failed_at("final recovery point"), compensated)),
+    fault_scenario("promote replica", {"source_power": "on", "replica_power": "off"},
+                   both(failed_at("promote replica"), compensated)),
+    fault_scenario("start replica", {"replica_power": "off"}, failed_at("start replica")),
 ]

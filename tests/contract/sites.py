@@ -61,12 +61,19 @@ class VsphereProfile(object):
         return {"source_power": _power(source), "replica_power": _power(replica[0] if replica else None),
                 "test_copy": bool(at_b.get(name + "-test"))}
 
-    def break_promotion(self, name):
-        """The next reconfiguration of the replica fails at the recovery site (promote step)."""
-        self.lab.lab_cli("disable", "site-b", name, "ReconfigVM_Task")
+    # the vCenter method whose failure makes each step of a planned failover fail, and the site it runs at
+    STEP_FAULTS = {"stop source": ("site-a", "ShutdownGuest"),
+                   "final recovery point": ("site-a", "CreateSnapshot_Task"),
+                   "promote replica": ("site-b", "CustomizeVM_Task"),
+                   "start replica": ("site-b", "PowerOnVM_Task")}
+
+    def break_step(self, step, name):
+        site, method = self.STEP_FAULTS[step]
+        self.lab.lab_cli("disable", site, name, method)
 
     def repair(self, name):
-        self.lab.lab_cli("enable", "site-b", name, "ReconfigVM_Task")
+        for site, method in self.STEP_FAULTS.values():
+            self.lab.lab_cli("enable", site, name, method)
 
 
 class HypervProfile(object):
@@ -118,13 +125,18 @@ class HypervProfile(object):
         return {"source_power": on.get(source, source), "replica_power": on.get(replica, replica),
                 "test_copy": (name + " - Test") in vms_b}
 
-    def break_promotion(self, name):
-        self.lab.lab("/fault", body={"host": B, "cmdlet": "Start-VMFailover", "error_id": "OperationFailed",
-                                     "message": "The replica could not be failed over.",
+    # the cmdlet whose failure makes each step of a planned failover fail, and the host it runs on
+    STEP_FAULTS = {"stop source": (A, "Stop-VM"), "final recovery point": (A, "Start-VMFailover"),
+                   "promote replica": (B, "Start-VMFailover"), "start replica": (B, "Start-VM")}
+
+    def break_step(self, step, name):
+        host, cmdlet = self.STEP_FAULTS[step]
+        self.lab.lab("/fault", body={"host": host, "cmdlet": cmdlet, "error_id": "OperationFailed",
+                                     "message": "Injected failure of %s." % cmdlet,
                                      "category": "InvalidOperation", "count": 1})
 
     def repair(self, name):
-        pass  # the fault was for one call only
+        self.lab.lab("/fault/clear")
 
 
 def _power(props):

@@ -57,8 +57,9 @@ def fail_part_way(lab, playbook, marker, host):
         handle.write(host)
     proc = lab.playbook(playbook)
     assert proc.returncode != 0, proc.stdout[-3000:]
-    assert "VM 'hv-web-01', site '%s', step 'fail over replica': Injected: the replica host lost its storage " \
-           "path." % ("hv-site-b" if host == B else "hv-site-a") in proc.stdout, proc.stdout[-4000:]
+    # located at the engine's step; the Hyper-V step that failed leads the message
+    assert "VM 'hv-web-01', site '%s', step 'promote replica': " % ("hv-site-b" if host == B else "hv-site-a") \
+        in proc.stdout and "Injected: the replica host lost its storage path." in proc.stdout, proc.stdout[-4000:]
     assert not os.path.exists(marker)
     return running_sites(lab)
 

@@ -162,7 +162,8 @@ def test_a_vcenter_fault_names_vm_site_and_step_and_a_rerun_completes(lab, site_
         lab.lab_cli("enable", "site-b", name, "PowerOnVM_Task")
     assert failed["failed"] is True
     [vm] = failed["vms"]
-    assert vm["error"]["vm"] == name and vm["error"]["site"] == "site-b" and "power on" in vm["error"]["step"]
+    assert vm["error"]["vm"] == name and vm["error"]["site"] == "site-b" and vm["error"]["step"] == "start replica"
+    assert vm["error"]["message"].startswith("power on recovered VM: "), vm["error"]
     assert vm["error"]["fault"] == "MethodDisabled" and vm["error"]["hint"]
     assert vcenter.one(site_b, name)["runtime.powerState"] == "poweredOff"
 

@@ -107,13 +107,16 @@ def test_a_fault_at_promotion_starts_the_source_again_and_the_result_says_so(lab
         assert "customization" not in vcenter.record(seen["replica"]), name
 
     promo = vms[at_promotion]
-    assert promo["error"]["site"] == "site-b" and promo["error"]["step"] == "apply re-IP by guest customization"
+    # the error is located at the engine's step; the adapter's own step leads the message
+    assert promo["error"]["site"] == "site-b" and promo["error"]["step"] == "promote replica"
+    assert promo["error"]["message"].startswith("apply re-IP by guest customization: "), promo
     assert promo["error"]["fault"] == "MethodDisabled" and promo["promotion_undone"] is True, promo
     ran = promo["compensation"]["ran"]
     assert [r["step"] for r in ran] == ["unfence source", "cancel the prepared failover", "start source again"], ran
     assert all(r["ok"] for r in ran) and ran[0]["changed"] and ran[-1]["changed"], ran
     sync_ran = vms[at_sync]["compensation"]["ran"]
-    assert vms[at_sync]["error"]["step"] == "create or update replica" and vms[at_sync]["error"]["site"] == "site-b"
+    assert vms[at_sync]["error"]["step"] == "final recovery point" and vms[at_sync]["error"]["site"] == "site-b"
+    assert vms[at_sync]["error"]["message"].startswith("create or update replica: "), vms[at_sync]
     assert [r["step"] for r in sync_ran] == ["start source again"] and sync_ran[0]["ok"], sync_ran
     seen = truth(sites, healthy)
     assert (seen["source_power"], seen["replica_power"], seen["replica_role"]) == ("poweredOff", "poweredOn",

@@ -91,6 +91,31 @@ def binding_of(interp, container, declared):
     return found
 
 
+def refuse_unmodeled(interp, attributes, pname):
+    """Parameter attributes the simulator does not model fail (NotModeledBySimulator) instead of being ignored:
+    [Parameter()] arguments other than Mandatory (pipeline binding, Position, parameter sets, help messages) and every
+    other attribute ([ValidateSet()], [ValidateNotNullOrEmpty()], [Alias()], [AllowNull()] ...). Type constraints
+    ([string], [object[]]) are no such attributes."""
+    for node in attributes:
+        for attr in [a for a in interp._walk(node) if a.type == "attribute"]:
+            names = [c for c in named_children(attr) if c.type == "attribute_name"]
+            if not names:
+                continue
+            name = interp.unit_text(names[0]).strip()
+            short = name.lower().rsplit(".", 1)[-1]
+            short = short[:-len("attribute")] if short.endswith("attribute") else short
+            if short != "parameter":
+                raise runtime_error("The attribute [%s()] of parameter $%s is not modeled by the Hyper-V simulator."
+                                    % (name, pname), "NotModeledBySimulator", "NotImplemented")
+            for arg in [a for args in named_children(attr) if args.type == "attribute_arguments"
+                        for a in named_children(args) if a.type == "attribute_argument"]:
+                key = interp.unit_text(named_children(arg)[0]).strip()
+                if key.lower() != "mandatory":
+                    raise runtime_error("[Parameter(%s)] of parameter $%s is not modeled by the Hyper-V simulator "
+                                        "(only Mandatory is)." % (key, pname), "NotModeledBySimulator",
+                                        "NotImplemented")
+
+
 def binding_error(error_id, message, function, category="InvalidArgument", exc_type=BINDING_EXC):
     rec = ErrorRecord(PSExceptionObj(exc_type, message), "%s,%s" % (error_id, function) if function else error_id,
                       category, activity=function)

@@ -71,7 +71,9 @@ class InvocationMixin:
             types = []
             mandatory = False
             parameter_attr = False
-            for attr in [c for c in named_children(pn) if c.type in ("attribute", "attribute_list")]:
+            attributes = [c for c in named_children(pn) if c.type in ("attribute", "attribute_list")]
+            advanced.refuse_unmodeled(self, attributes, pname)
+            for attr in attributes:
                 for a in self._walk(attr):
                     if a.type == "type_literal" and a.parent is not None and a.parent.type == "attribute":
                         types.append(self._type_text(a))

@@ -50,10 +50,14 @@ class Step(object):
 
 
 def _error(label, exc, site, step):
+    """The VM's error, located at the engine's step: every provider reports the same step names (the adapter's own
+    finer step, such as 'shut down source guest', stays in the message)."""
     if isinstance(exc, VmdrError):
         exc.vm = exc.vm or label
         exc.site = exc.site or site
-        exc.step = exc.step or step
+        if exc.step and exc.step != step and not exc.message.startswith(exc.step + ": "):
+            exc.message = "%s: %s" % (exc.step, exc.message)
+        exc.step = step
         return exc
     return VmdrError("%s: %s" % (type(exc).__name__, exc), vm=label, site=site, step=step,
                      hint="This is a fault of the tool or the site API; the VM's state is in its result")

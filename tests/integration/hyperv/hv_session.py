@@ -82,7 +82,7 @@ class HvLab(object):
         return self.ps(host, "$n = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('%s'))\n"
                              "$vm = @(Get-VM | Where-Object { $_.Name -eq $n })[0]\n"
                              "$a = @(Get-VMNetworkAdapter -VM $vm)[0]\n"
-                             "$f = Get-VMNetworkAdapterFailoverConfiguration -VM $vm -VMNetworkAdapterName $a.Name\n"
+                             "$f = Get-VMNetworkAdapterFailoverConfiguration -VMNetworkAdapter $a\n"
                              "ConvertTo-Json -Compress -InputObject @{ switch = $a.SwitchName; test_switch = "
                              "$a.TestReplicaSwitchName; ips = @($a.IPAddresses); state = $vm.State.ToString(); "
                              "failover_ip = $f.IPv4Address; failover_gw = $f.IPv4DefaultGateway }" % b64)

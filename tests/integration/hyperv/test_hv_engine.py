@@ -72,7 +72,9 @@ def test_a_planned_failover_that_cannot_promote_leaves_production_running(fresh)
     failed = hv.module("failover", {"mode": "planned", "vms": ["hv-web-01"]})
     assert failed["failed"], failed
     [vm] = failed["vms"]
-    assert vm["error"]["step"] == "fail over replica" and vm["error"]["site"] == B, vm
+    # the engine's step, the PowerShell step that failed in the message
+    assert vm["error"]["step"] == "promote replica" and vm["error"]["site"] == B, vm
+    assert vm["error"]["message"].startswith("fail over replica: The replica could not fail over."), vm
     ran = [(c["step"], c["ok"]) for c in vm["compensation"]["ran"]]
     assert ran == [("unfence source", True), ("cancel the prepared failover", True), ("start source again", True)]
     assert hv.replication(A, "hv-web-01")["state"] == "Replicating" and hv.nic(A, "hv-web-01")["state"] == "Running"
@@ -80,6 +82,44 @@ def test_a_planned_failover_that_cannot_promote_leaves_production_running(fresh)
     retried = hv.module("failover", {"mode": "planned", "vms": ["hv-web-01"]})
     assert retried["changed"] and not retried["failed"], retried
     assert hv.replication(B, "hv-web-01")["mode"] == "Primary" and hv.nic(B, "hv-web-01")["state"] == "Running"
+
+
+def test_the_compensation_runs_one_command_per_host_and_step_and_starts_only_the_sources_that_ran(fresh):
+    hv = fresh
+    protect(hv, hours=0)
+    hv.ps(A, "Stop-VM -Name hv-db-01 -Force")  # one source is off before the failover, the other runs
+    hv.lab("/fault", body={"host": B, "cmdlet": "Start-VMFailover", "error_id": "OperationFailed",
+                           "message": "The replica could not fail over.", "category": "InvalidOperation", "count": 2})
+    hv.lab("/stats/reset")
+    failed = hv.module("failover", {"mode": "planned", "vms": list(VMS)})
+    assert failed["failed"], failed
+    for vm in failed["vms"]:
+        assert vm["error"]["step"] == "promote replica", vm
+        assert vm["error"]["message"].startswith("fail over replica: "), vm
+        ran = [(c["step"], c["ok"]) for c in vm["compensation"]["ran"]]
+        assert ran == [("unfence source", True), ("cancel the prepared failover", True), ("start source again", True)]
+    # one PowerShell step per engine step, one command per host each, compensations included
+    assert hv.stats()["hosts"][A]["steps"] == {
+        "read VMs": 1, "prepare reverse replication": 1, "stop source": 1, "final recovery point": 1,
+        "confirm source off": 1, "cancel the prepared failover": 1, "start source again": 1}
+    assert hv.replication(A, "hv-web-01")["state"] == hv.replication(A, "hv-db-01")["state"] == "Replicating"
+    assert hv.nic(A, "hv-web-01")["state"] == "Running" and hv.nic(A, "hv-db-01")["state"] == "Off"
+    assert [hv.nic(B, vm)["state"] for vm in VMS] == ["Off", "Off"]
+
+
+def test_readiness_expects_the_failover_addresses_an_earlier_reip_staged(fresh):
+    hv = fresh
+    protect(hv, hours=0)
+    staged = hv.module("reip", {"vms": list(VMS), "rules": REIP["rules"]})
+    assert staged["changed"] and not staged["failed"], staged
+    hv.ps(B, KVP_OFF % "hv-web-01")  # this guest will not take the staged address
+    done = hv.module("failover", {"mode": "planned", "vms": list(VMS), "ready_timeout": 3})
+    assert done["failed"], done
+    web, db = done["vms"]
+    assert web["error"]["step"] == "wait until ready" and web["ready"] is False, web
+    assert web["addresses_expected"] == ["10.20.1.41"] and web["addresses_seen"] == ["10.10.1.41"], web
+    assert db["ready"] is True and not db["failed"], db
+    assert db["addresses_expected"] == db["addresses_seen"] == ["10.20.2.41"], db
 
 
 @pytest.mark.parametrize("mode", ["planned", "test"])
@@ -117,7 +157,8 @@ def test_a_replica_that_fails_to_start_after_the_reverse_is_not_undone_and_the_s
     failed = hv.module("failover", {"mode": "planned", "vms": ["hv-web-01"]})
     assert failed["failed"], failed
     [vm] = failed["vms"]
-    assert vm["error"]["step"] == "start recovered VM" and vm["error"]["site"] == B, vm
+    assert vm["error"]["step"] == "start replica" and vm["error"]["site"] == B, vm
+    assert vm["error"]["message"].startswith("start recovered VM: The VM could not start."), vm
     # Stop-VMFailover cannot undo a reversed failover: the demotion fails and nothing older is undone, so the old
     # primary (now the replica) is not started: the two copies never run together
     [demote] = vm["compensation"]["ran"]

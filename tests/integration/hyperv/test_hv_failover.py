@@ -226,6 +226,29 @@ def test_network_map_and_reip_modules(fresh):
     assert unmatched["failed"] and "matches no re-IP rule" in unmatched["msg"], unmatched
 
 
+def test_reip_of_a_vm_with_two_adapters_of_the_same_name(fresh):
+    """Hyper-V names every adapter "Network Adapter": the failover IP of each is read and set by the adapter object,
+    so a rerun changes nothing and a failover waits for both addresses."""
+    hv = fresh
+    nics = [{"switch": "prod-web", "ip": "10.10.1.61", "gateway": "10.10.1.1"},
+            {"switch": "prod-db", "ip": "10.10.2.61", "gateway": "10.10.2.1"}]
+    hv.lab("/vms", body={"host": A, "vms": [{"name": "two-nic", "state": "Running", "nics": nics}]})
+    protect(hv, ["two-nic"])
+    rules = [{"source": "10.10.1.0/24", "target": "10.20.1.0/24", "gateway": "10.20.1.1"},
+             {"source": "10.10.2.0/24", "target": "10.20.2.0/24", "gateway": "10.20.2.1"}]
+    done = hv.module("reip", {"vms": ["two-nic"], "rules": rules}, diff=True)
+    assert done["changed"] and not done["failed"], done
+    after = done["diff"]["after"]["two-nic"]["failover_ip"]
+    assert [(n["ip"], n["gateway"]) for n in after] == [("10.20.1.61", "10.20.1.1"), ("10.20.2.61", "10.20.2.1")]
+    again = hv.module("reip", {"vms": ["two-nic"], "rules": rules})
+    assert again["changed"] is False and not again["failed"], again
+    # staged by the reip call above, expected by the failover's readiness wait on both NICs
+    failed_over = hv.module("failover", {"mode": "planned", "vms": ["two-nic"], "network_map": {"live": LIVE}})
+    assert failed_over["changed"] and not failed_over["failed"], failed_over
+    [vm] = failed_over["vms"]
+    assert vm["addresses_expected"] == vm["addresses_seen"] == ["10.20.1.61", "10.20.2.61"], vm
+
+
 @pytest.mark.parametrize("name", ["a'; Remove-VM *; '", "web$(Stop-VM *)\"`n[*]?"])
 def test_hostile_vm_name_fails_over_and_nothing_is_injected(fresh, name):
     hv = fresh
@@ -265,6 +288,25 @@ def test_unplanned_and_info_without_the_source_site(fresh):
     assert needs_source["failed"] and "source VM could not be read" in needs_source["msg"], needs_source
 
 
+def test_unplanned_with_a_network_map_while_the_source_site_is_down(fresh):
+    """The protected site is lost: the live networks are planned from the replica's own NICs."""
+    hv = fresh
+    protect(hv, ["hv-db-01"], hours=1)  # its replica's NIC is on dr-db (replica_enable's network_map)
+    assert not hv.module("replica_enable", {"vms": ["hv-web-01"]})["failed"]  # no network_map: not connected
+    hv.advance(120)
+    down = {"VMDR_SOURCE_PORT": "1"}
+    args = {"mode": "unplanned", "network_map": {"live": LIVE}}
+    refused = hv.module("failover", dict(args, vms=["hv-web-01", "hv-db-01"]), env=down)
+    assert refused["failed"] and "vms" not in refused, refused
+    assert "NIC 0 of the replica is not connected and the source VM could not be read" in refused["msg"], refused
+    assert hv.replication(B, "hv-db-01")["state"] == "Replicating"  # refused as a whole
+    done = hv.module("failover", dict(args, vms=["hv-db-01"]), env=down)
+    assert done["changed"] and not done["failed"], done
+    assert done["vms"][0]["networks"] == [{"index": 0, "network": "dr-db"}], done
+    assert hv.replication(B, "hv-db-01")["state"] == "FailedOverWaitingCompletion"
+    assert hv.nic(B, "hv-db-01")["switch"] == "dr-db" and hv.nic(B, "hv-db-01")["state"] == "Running"
+
+
 def test_test_failover_from_a_chosen_recovery_point(fresh):
     hv = fresh
     protect(hv, ["hv-db-01"], hours=2)
@@ -289,8 +331,12 @@ def test_a_failed_final_sync_restarts_the_primary(fresh):
     failed = hv.module("failover", {"mode": "planned", "vms": ["hv-web-01"]})
     assert failed["failed"], failed
     error = failed["vms"][0]["error"]
-    assert error["site"] == A and error["step"] == "prepare failover" and "final replication" in error["message"]
+    assert error["site"] == A and error["step"] == "final recovery point", error
+    assert error["message"].startswith("prepare failover: The final replication failed."), error
     assert error["fault"]["fqid"].startswith("OperationFailed,")
+    # PREPARE_PRIMARY does not start the primary again itself: the compensation of the stop does (START_VMS)
+    ran = [(c["step"], c["ok"], c["changed"]) for c in failed["vms"][0]["compensation"]["ran"]]
+    assert ran == [("start source again", True, True)], failed["vms"][0]
     assert hv.nic(A, "hv-web-01")["state"] == "Running"
     assert hv.replication(B, "hv-web-01")["state"] == "Replicating"
     retried = hv.module("failover", {"mode": "planned", "vms": ["hv-web-01"]})

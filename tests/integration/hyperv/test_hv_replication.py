@@ -123,10 +123,38 @@ def test_scheduled_initial_replication(fresh):
     assert done["changed"] and not done["failed"], done
     assert hv.replication(A, "hv-web-01")["state"] == "ReadyForInitialReplication"
     assert hv.module("replica_enable", args)["changed"] is False
+    # replica_sync starts a deferred initial copy, never a scheduled one before its time
+    synced = hv.module("replica_sync", {"vms": ["hv-web-01"], "wait_within_rpo": False})
+    assert synced["changed"] is False and not synced["failed"], synced
+    assert hv.replication(A, "hv-web-01")["state"] == "ReadyForInitialReplication"
     hv.advance(2 * 3600 + 5)
     assert hv.replication(A, "hv-web-01")["state"] == "InitialReplicationInProgress"
     hv.advance(60)
     assert hv.replication(B, "hv-web-01")["state"] == "Replicating"
+
+
+def test_a_deferred_initial_replication_is_started_by_replica_sync(fresh):
+    """replica_enable documents initial_replication=defer as "records the relationship only; the first
+    replica_sync makes the replica"."""
+    hv = fresh
+    enabled = hv.module("replica_enable", {"vms": ["hv-web-01"], "initial_replication": "defer"})
+    assert enabled["changed"] and not enabled["failed"], enabled
+    hv.advance(600)
+    assert hv.replication(A, "hv-web-01")["state"] == "ReadyForInitialReplication"  # nothing moves on its own
+
+    sync = {"vms": ["hv-web-01"], "wait_within_rpo": False}
+    checked = hv.module("replica_sync", sync, check=True)
+    assert checked["changed"] is True and not checked["failed"], checked
+    assert hv.replication(A, "hv-web-01")["state"] == "ReadyForInitialReplication"
+    started = hv.module("replica_sync", sync, diff=True)
+    assert started["changed"] is True and not started["failed"], started
+    assert started["vms"][0]["state"]["replication_state"] == "InitialReplicationInProgress", started
+    assert hv.replication(A, "hv-web-01")["state"] == "InitialReplicationInProgress"
+    hv.advance(60)
+    assert hv.replication(A, "hv-web-01")["state"] == "Replicating"
+    assert hv.replication(B, "hv-web-01")["state"] == "Replicating"
+    again = hv.module("replica_sync", {"vms": ["hv-web-01"]})
+    assert again["changed"] is False and not again["failed"] and again["vms"][0]["state"]["rpo_compliant"], again
 
 
 def test_export_to_media_then_import_at_the_replica(fresh):

@@ -58,6 +58,8 @@ def test_fifty_vms_cost_one_command_per_host_and_step(fresh):
     assert cleanup_one == cleanup_many == {B: {"find VMs": 1, "clean up test failover": 1}}
 
     planned = cost(names, {"mode": "planned", "network_map": {"live": LIVE}})
-    assert planned == {A: {"read VMs": 1, "prepare reverse replication": 1, "stop source": 1, "confirm source off": 1},
+    # one PowerShell step per engine step: stop source (STOP_PRIMARY), final recovery point (PREPARE_PRIMARY)
+    assert planned == {A: {"read VMs": 1, "prepare reverse replication": 1, "stop source": 1,
+                           "final recovery point": 1, "confirm source off": 1},
                        B: {"read VMs": 1, "read host": 1, "promote replica": 1, "start replica": 1,
                            "wait until ready": 1}}, planned

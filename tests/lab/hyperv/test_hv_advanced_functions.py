@@ -181,3 +181,26 @@ ConvertTo-Json -Compress -Depth 4 -InputObject @{ data = $data; count = @($data)
     answer = json.loads(out[-1])
     assert answer["count"] == 2 and [vm["data"]["changed"] for vm in answer["data"]] == [True, True]
     assert state(hv) == "Running" and state(hv, "hv-db-01") == "Running"
+
+
+@pytest.mark.parametrize("attribute, text", [
+    ("[Parameter(ValueFromPipeline)]", "[Parameter(ValueFromPipeline)] of parameter $Name is not modeled"),
+    ("[Parameter(Mandatory, Position = 0)]", "[Parameter(Position)] of parameter $Name is not modeled"),
+    ("[Parameter(ParameterSetName = 'ByName')]", "[Parameter(ParameterSetName)] of parameter $Name is not modeled"),
+    ("[ValidateSet('hv-web-01')]", "The attribute [ValidateSet()] of parameter $Name is not modeled"),
+    ("[ValidateNotNullOrEmpty()]", "The attribute [ValidateNotNullOrEmpty()] of parameter $Name is not modeled"),
+    ("[Alias('VMName')]", "The attribute [Alias()] of parameter $Name is not modeled"),
+])
+def test_parameter_attributes_that_are_not_modeled_fail_instead_of_being_ignored(hv, attribute, text):
+    # ignoring them would look like PowerShell behaviour: no pipeline binding, no validation, no alias
+    script = "function Get-Name {\n    [CmdletBinding()]\n    param(\n        %s[string]$Name\n    )\n    $Name\n}\n" \
+             "Get-Name -Name 'hv-web-01'" % attribute
+    err = hv.fails(A, script, "NotModeledBySimulator", "NotImplemented")
+    assert text in err["message"], err
+
+
+def test_parameter_attributes_that_are_modeled_still_bind(hv):
+    script = ("function Get-Name {\n    [CmdletBinding()]\n    param(\n        [Parameter(Mandatory = $true)][string]$Name,\n"
+              "        [Parameter()][string[]]$More = @()\n    )\n    \"$Name+$(@($More).Count)\"\n}\n"
+              "Get-Name -Name a -More b, c")
+    assert hv.ok(A, script) == ["a+2"]

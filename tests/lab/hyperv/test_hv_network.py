@@ -108,3 +108,23 @@ def test_replica_server_configuration(hv):
              "OperationFailed,%sTestVMReplicationConnection" % NS)
     hv.ok(A, "Remove-VMReplicationAuthorizationEntry '*.lab.local'")
     assert hv.ok(A, "@(Get-VMReplicationAuthorizationEntry).Count") == [0]
+
+
+def test_lab_vms_with_several_adapters_all_named_network_adapter(hv):
+    """/lab/vms "nics": one adapter per entry, each named "Network Adapter" as Hyper-V names them; a failover
+    configuration asked by that name matches every adapter, asked by the adapter object only that one."""
+    hv.lab("/vms", body={"host": A, "vms": [{"name": "two-nic", "state": "Off", "nics": [
+        {"switch": "prod-web", "ip": "10.10.1.61", "gateway": "10.10.1.1"},
+        {"switch": "prod-db", "ip": "10.10.2.61", "prefix": 24, "gateway": "10.10.2.1"}]}]})
+    nics = hv.ok(A, "Get-VMNetworkAdapter -VMName two-nic | ForEach-Object { [ordered]@{Name=$_.Name; "
+                    "Switch=$_.SwitchName; Mac=$_.MacAddress} }")
+    assert [(n["Name"], n["Switch"]) for n in nics] == [("Network Adapter", "prod-web"), ("Network Adapter", "prod-db")]
+    assert nics[0]["Mac"] != nics[1]["Mac"]
+    hv.ok(A, "$a = @(Get-VMNetworkAdapter -VMName two-nic)[1]\n"
+             "Set-VMNetworkAdapterFailoverConfiguration -VMNetworkAdapter $a -IPv4Address 10.20.2.61 "
+             "-IPv4SubnetMask 255.255.255.0")
+    by_name = "@(Get-VMNetworkAdapterFailoverConfiguration -VMName two-nic -VMNetworkAdapterName 'Network Adapter')"
+    assert hv.ok(A, by_name + ".Count") == [2]
+    assert hv.ok(A, "foreach ($a in @(Get-VMNetworkAdapter -VMName two-nic)) {\n"
+                    "    \"$((Get-VMNetworkAdapterFailoverConfiguration -VMNetworkAdapter $a).IPv4Address)\"\n"
+                    "}") == ["", "10.20.2.61"]

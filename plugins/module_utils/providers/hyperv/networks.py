@@ -43,6 +43,32 @@ def switch_plan(label, nics, network_map, mode, target_switches, site, same_name
     return plan
 
 
+def replica_switch_plan(label, nics, network_map, target_switches, site):
+    """[{index, switch}] for the replica's NICs as READ returns them, when its source cannot be read (an unplanned
+    failover with the protected site lost): a NIC on a recovery switch of network_map.live stays there, one on a
+    switch named like a mapped source network moves to its recovery switch; any other NIC's source network is
+    unknown, an InputError."""
+    recovery = set(network_map.live.values())
+    plan = []
+    for nic in nics or []:
+        current = nic.get("switch")
+        if current in recovery:
+            target = current
+        elif current in network_map.live:
+            target = network_map.live[current]
+        else:
+            where = "on switch '%s', which network_map.live does not name," % current if current else "not connected"
+            raise InputError("NIC %s of the replica is %s and the source VM could not be read, so its source network "
+                             "is unknown" % (nic["index"], where), vm=label, site=site, step=STEP,
+                             hint="Connect the replica's NICs while the source site is up (network_map with "
+                                  "replica_enable or the network_map module), or fail over without network_map")
+        if target not in target_switches:
+            raise InputError("switch '%s' does not exist on the recovery host" % target, vm=label, site=site,
+                             step=STEP, hint="Create the virtual switch or fix network_map")
+        plan.append({"index": nic["index"], "switch": target})
+    return plan
+
+
 def staged_test_problem(label, nics, target_switches, site):
     """Without network_map.test, the test switch staged on each connected replica NIC must be there and isolated."""
     for nic in nics or []:

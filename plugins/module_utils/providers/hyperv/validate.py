@@ -184,7 +184,9 @@ def _plan(p, ctx, label, problems):
         point = problems.check(promote.choose_point, label, vm["target"], vm["spec"], site, vm=label, site=site)
         if point is not None:
             vm["point"], vm["ps_point"] = point
-    needs_source = ctx.planner is not None or (ctx.mode != "test" and ctx.nmap.live) or \
+    # an unplanned failover whose source cannot be read plans its live networks from the replica's own NICs
+    from_replica = src is None and ctx.mode == "unplanned"
+    needs_source = ctx.planner is not None or (ctx.mode != "test" and ctx.nmap.live and not from_replica) or \
         (ctx.mode == "test" and ctx.nmap.test)
     if needs_source and src is None and vm["phase"] == FAILOVER:
         source_host = p.host("source", required=False)
@@ -202,6 +204,8 @@ def _plan(p, ctx, label, problems):
         return
     if vm["phase"] == FAILOVER and ctx.mode != "test" and ctx.nmap.live and src is not None:
         vm["live"] = problems.check(networks.switch_plan, label, src.get("nics"), ctx.nmap, "live", switches, site)
+    elif vm["phase"] == FAILOVER and ctx.nmap.live and from_replica:
+        vm["live"] = problems.check(networks.replica_switch_plan, label, tnics, ctx.nmap, switches, site)
     elif vm["phase"] == FAILOVER and ctx.mode == "test" and ctx.nmap.test and src is not None:
         vm["test"] = problems.check(networks.switch_plan, label, src.get("nics"), ctx.nmap, "test", switches, site)
     elif vm["phase"] == FAILOVER and ctx.mode == "test":
