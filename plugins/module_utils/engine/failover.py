@@ -25,8 +25,8 @@ from ansible_collections.vmdr.replication.plugins.module_utils.engine.chain impo
 from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import Problems
 
 
-def _wait_ready(adapter, ctx, settings):
-    """A step over the adapter's bulk readiness poll, with the run's deadline."""
+def wait_ready(adapter, ctx, settings):
+    """The 'wait until ready' step of every chain: the adapter's bulk readiness poll, with the run's deadline."""
     def run(labels):
         want = [label for label in labels if ctx.needs_wait(label)]
         out = dict((label, Outcome()) for label in labels if label not in want)
@@ -59,7 +59,7 @@ def planned_steps(adapter, ctx, settings):
         Step("promote replica", target, lambda labels: adapter.promote_replicas(ctx, labels),
              compensate=lambda labels: adapter.demote_replicas(ctx, labels), compensation_name="demote replica"),
         Step("start replica", target, lambda labels: adapter.start_replicas(ctx, labels), point_of_no_return=True),
-        Step("wait until ready", target, _wait_ready(adapter, ctx, settings)),
+        Step("wait until ready", target, wait_ready(adapter, ctx, settings)),
     ]
 
 
@@ -70,7 +70,7 @@ def unplanned_steps(adapter, ctx, settings):
              compensate=lambda labels: adapter.demote_replicas(ctx, labels), compensation_name="demote replica"),
         Step("start replica", target, lambda labels: adapter.start_replicas(ctx, labels), point_of_no_return=True),
         Step("fence source", source, lambda labels: adapter.fence_sources(ctx, labels)),
-        Step("wait until ready", target, _wait_ready(adapter, ctx, settings)),
+        Step("wait until ready", target, wait_ready(adapter, ctx, settings)),
     ]
 
 

@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmdr.replication.plugins.module_utils.common.results import Batch
-from ansible_collections.vmdr.replication.plugins.module_utils.engine import readiness, waits
+from ansible_collections.vmdr.replication.plugins.module_utils.engine import failover as engine_failover
 from ansible_collections.vmdr.replication.plugins.module_utils.engine.chain import Chain, Outcome, Step
 from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import Problems
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import (
@@ -35,7 +35,7 @@ def test(p, refs, settings):
         return batch
     site = ctx.target_site_name()
     Chain(batch, [Step(START, site, lambda todo: _start(p, ctx, todo)),
-                  Step("wait until ready", site, wait_step(p, ctx))]).run(labels)
+                  Step("wait until ready", site, engine_failover.wait_ready(p, ctx, ctx.settings))]).run(labels)
     for label in labels:
         got = ctx.vms[label].get("tested")
         if got is None:
@@ -76,26 +76,6 @@ def _start(p, ctx, labels):
             ctx.vms[label]["tested"] = data
             out[label] = Outcome(changed=bool(data.get("changed")))
     return out
-
-
-def wait_step(p, ctx):
-    """The readiness wait of the engine (engine/failover.py), over power.poll_ready, with the run's deadline."""
-    def run(labels):
-        want = [label for label in labels if ctx.needs_wait(label)] if ctx.settings.get("wait_ready", True) else []
-        out = dict((label, Outcome()) for label in labels if label not in want)
-        if not want:
-            return out
-        got = waits.wait(readiness.GUEST_READY, want, lambda pending: power.poll_ready(p, ctx, pending),
-                         ctx.settings.get("ready_timeout") or 600, site=ctx.target_name(want[0]),
-                         step="wait until ready", started=ctx.started)
-        for label, (state, error, seconds) in got.items():
-            details = {"time_to_ready_seconds": seconds, "ready": error is None}
-            if state is not None:
-                details["addresses_seen"] = sorted(state.get("addresses") or [])
-                details["addresses_expected"] = sorted(state.get("expected") or [])
-            out[label] = Outcome(error=error, details=details)
-        return out
-    return run
 
 
 def cleanup_test(p, refs):
