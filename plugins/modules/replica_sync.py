@@ -20,8 +20,9 @@ description:
   - With O(provider=vsphere) a sync snapshots the sources, streams their frozen disks to the target,
     points the powered-off replica at the new recovery point, removes the snapshots and drops the recovery
     points beyond the policy.
-  - With O(provider=hyperv) Hyper-V replicates on its own schedule; the module resumes relationships in
-    error or waiting for resynchronization and refuses paused ones. O(force) cannot make Hyper-V send changes
+  - With O(provider=hyperv) Hyper-V replicates on its own schedule; the module starts an initial copy that
+    O(vmdr.replication.replica_enable#module:initial_replication=defer) left waiting (a scheduled one is left to its
+    schedule), resumes relationships in error or waiting for resynchronization, and refuses paused ones. O(force) cannot make Hyper-V send changes
     now and only adds a warning.
   - On every provider a VM is within its RPO when its newest recovery point is no older than the RPO, measured on
     the clock of the site that holds the points. Hyper-V's replication frequency is reported on its own.

@@ -17,7 +17,7 @@ from ansible_collections.vmdr.replication.plugins.module_utils.engine import fai
 from ansible_collections.vmdr.replication.plugins.module_utils.engine.chain import Chain, Outcome, Step
 from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import Problems
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import (
-    inventory, power, promote, scripts, validate)
+    inventory, promote, scripts, validate)
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv.settings import TEST_SUFFIX
 
 START = "start test failover"
