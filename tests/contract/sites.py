@@ -43,7 +43,7 @@ class VsphereProfile(object):
 
     def fresh_vms(self, count):
         """``count`` VMs seen by no earlier scenario, replicated with one recovery point."""
-        names = [next(self._pool) for _ in range(count)]
+        names = [next(self._pool) for dummy in range(count)]
         enabled = self.module("replica_enable", self.enable_args(names))
         assert not enabled["failed"], enabled
         return names

@@ -47,8 +47,9 @@ def truth(sites, name):
             "pending": replica.get("config.tools.pendingCustomization"), "replica": replica}
 
 
-def enable(lab, names, placement=REPLICAS):
-    result = lab.module("replica_enable", {"vms": names, "placement": placement, "network_map": {"live": LIVE}})
+def enable(lab, names, placement=None):
+    result = lab.module("replica_enable", {"vms": names, "placement": placement or REPLICAS,
+                                           "network_map": {"live": LIVE}})
     assert result["changed"] and not result["failed"], result
 
 
@@ -119,8 +120,8 @@ def test_a_fault_at_promotion_starts_the_source_again_and_the_result_says_so(lab
     assert vms[at_sync]["error"]["message"].startswith("create or update replica: "), vms[at_sync]
     assert [r["step"] for r in sync_ran] == ["start source again"] and sync_ran[0]["ok"], sync_ran
     seen = truth(sites, healthy)
-    assert (seen["source_power"], seen["replica_power"], seen["replica_role"]) == ("poweredOff", "poweredOn",
-                                                                                  "promoted"), seen
+    wanted = ("poweredOff", "poweredOn", "promoted")
+    assert (seen["source_power"], seen["replica_power"], seen["replica_role"]) == wanted, seen
     assert not vms[healthy]["failed"] and "compensation" not in vms[healthy]
 
     rerun = lab.module("failover", planned(names))

@@ -33,7 +33,7 @@ def steps(site, no_return_at=None):
 def test_all_steps_run_in_order_for_every_vm():
     site = Site()
     batch = Chain(Batch(["a", "b"]), steps(site)).run(["a", "b"])
-    assert [n for n, _ in site.log] == ["stop", "sync", "fence", "promote", "start"]
+    assert [n for n, dummy in site.log] == ["stop", "sync", "fence", "promote", "start"]
     assert not batch.failures() and batch.changed
 
 
@@ -60,7 +60,7 @@ def test_an_exception_in_a_step_fails_its_vms_and_compensates_instead_of_escapin
 def test_no_compensation_past_the_point_of_no_return():
     site = Site(fail={"a": "start"})
     batch = Chain(Batch(["a"]), steps(site, no_return_at="promote")).run(["a"])
-    assert not [n for n, _ in site.log if n.startswith("undo")]
+    assert not [n for n, dummy in site.log if n.startswith("undo")]
     assert batch["a"].details["compensation"] == {"ran": [], "reason": "past the point of no return"}
 
 

@@ -6,10 +6,14 @@ from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal im
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, NotFoundError, WaitTimeout
 
 
+def not_found():
+    raise NotFoundError("no replica")
+
+
 def test_refusal_lists_every_problem_with_vm_site_and_step():
     problems = Problems()
     problems.add(InputError("bad point", vm="web-01", site="site-b", step="choose recovery point"))
-    problems.check(lambda: (_ for _ in ()).throw(NotFoundError("no replica")), vm="db-01", site="site-b",
+    problems.check(not_found, vm="db-01", site="site-b",
                    step="find replicas")
     with pytest.raises(InputError) as err:
         problems.refuse()
