@@ -356,30 +356,6 @@ def header(origin):
 
 FUTURE = "from __future__ import absolute_import, division, print_function\n__metaclass__ = type\n"
 
-STEP_CLASS = '''"""``Step``: the text of a Hyper-V step and its metadata (see ``providers/hyperv/scripts.py``)."""
-
-%s
-
-class Step(str):
-    """The text of one step (its .ps1 file) and its metadata.
-
-    ``function``: the function to call; ``source``: the .ps1 file; ``read_only``: it changes nothing on the host
-    (a read or a measure), so it may be retried; ``should_process``: it takes ``-WhatIf``; ``parameters``:
-    ``(name, type)`` of its ``param()`` block, each the PascalCase of a payload field (``media_path``:
-    ``MediaPath``)."""
-
-    def __new__(cls, text, **metadata):
-        return str.__new__(cls, text)
-
-    def __init__(self, text, function, source, read_only, should_process, parameters):
-        super(Step, self).__init__()
-        self.function = function
-        self.source = source
-        self.read_only = read_only
-        self.should_process = should_process
-        self.parameters = parameters
-''' % FUTURE
-
 INDEX_DOC = '''\
 """The Windows PowerShell 5.1 that runs on Hyper-V hosts, generated from the .ps1 files in ``powershell/``.
 
@@ -464,10 +440,10 @@ def modules_of(entries):
 
 def render(entries):
     """{path relative to the repository: text} of every generated module for the parsed ``entries``: the index
-    (scripts.py) first, then steps/__init__.py (empty), steps/step.py and one module per .ps1."""
+    (scripts.py) first, then steps/__init__.py (empty) and one module per .ps1; steps/step.py, the ``Step`` class
+    they import, is written by hand."""
     modules = modules_of(entries)
-    out = [(INDEX, index_module(entries, modules)), (os.path.join(STEPS_DIR, "__init__.py"), ""),
-           (os.path.join(STEPS_DIR, "step.py"), header("from its template in the generator") + STEP_CLASS)]
+    out = [(INDEX, index_module(entries, modules)), (os.path.join(STEPS_DIR, "__init__.py"), "")]
     for entry in entries:
         text = functions_module(entry) if entry["constant"] == FUNCTIONS_CONSTANT else step_module(entry)
         out.append((os.path.join(STEPS_DIR, modules[entry["source"]] + ".py"), text))

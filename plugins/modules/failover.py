@@ -305,7 +305,8 @@ vms:
 
 from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
-from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner, refuse
+from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner
+from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import refuse_all
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 
 SETTINGS = ("recovery_point", "network_map", "power_on", "wait_ready", "wait_for_ip", "ready_timeout",
@@ -345,7 +346,7 @@ def main():
         if reip and (reip.get("rules") or reip.get("overrides")):
             settings["reip"] = ReipPlanner(reip.get("rules"), reip.get("overrides"), reip.get("unmatched"),
                                            reip.get("allow_sysprep"))
-            refuse(settings["reip"].override_errors([ref.label for ref in refs]))
+            refuse_all(settings["reip"].override_errors([ref.label for ref in refs]))
         if params["mode"] == "cancel" and not provider.supports_cancel:
             raise InputError("mode=cancel undoes an uncommitted Hyper-V failover; %s has nothing to cancel"
                              % provider.name, step="validate", hint="Use mode=reverse, then a planned failover back")

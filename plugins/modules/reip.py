@@ -147,7 +147,8 @@ vms:
 '''
 
 from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
-from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner, refuse
+from ansible_collections.vmdr.replication.plugins.module_utils.plan.reip import ReipPlanner
+from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import refuse_all
 
 
 def main():
@@ -164,7 +165,7 @@ def main():
     def operation(provider, refs):
         planner = ReipPlanner(vmdr.params["rules"], vmdr.params["overrides"], vmdr.params["unmatched"],
                               vmdr.params["allow_sysprep"])
-        refuse(planner.override_errors([ref.label for ref in refs]))
+        refuse_all(planner.override_errors([ref.label for ref in refs]))
         return provider.reip(refs, planner)
 
     vmdr.run(operation)

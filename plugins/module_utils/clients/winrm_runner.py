@@ -21,6 +21,7 @@ import re
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
 from ansible_collections.vmdr.replication.plugins.module_utils.clients import retry
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import timeparse
 
 try:
     from winrm.protocol import Protocol
@@ -161,22 +162,9 @@ def normalize(value):
 
 
 def parse_time(text):
-    """ISO 8601 (with 7 fractional digits and Z or offset, as .NET 'o' writes) -> aware UTC datetime, or None."""
-    if not text:
-        return None
-    text = parse_ms_date(text)
-    match = re.match(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$", str(text).strip())
-    if not match:
-        return None
-    base = datetime.datetime.strptime(match.group(1) + "T" + match.group(2), "%Y-%m-%dT%H:%M:%S")
-    if match.group(3):
-        base = base.replace(microsecond=int((match.group(3)[1:] + "000000")[:6]))
-    zone = match.group(4)
-    if zone and zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        base -= sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return base.replace(tzinfo=datetime.timezone.utc) if hasattr(datetime, "timezone") else base
+    """ISO 8601 (7 fractional digits and Z or an offset, as .NET 'o' writes) or /Date(ms)/ -> aware UTC datetime,
+    or None: the collection's one time parser (plan/timeparse.py)."""
+    return timeparse.parse(text) if text else None
 
 
 def enum_name(value, names):

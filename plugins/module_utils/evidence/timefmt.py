@@ -6,11 +6,9 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import calendar
-import re
 import time
 
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import timeparse
 
 
 def iso(epoch):
@@ -24,22 +22,10 @@ def iso(epoch):
 
 
 def parse(text):
-    """ISO 8601 (Z, offset or naive UTC) -> epoch seconds; None when it is not a time."""
+    """ISO 8601 (Z, offset or naive UTC) -> epoch seconds; None when it is not a time (plan/timeparse.py)."""
     if not isinstance(text, str):
         return None
-    match = _ISO.match(text.strip())
-    if not match:
-        return None
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    epoch = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
-    if match.group(7):
-        epoch += float(match.group(7))
-    zone = match.group(8)
-    if zone and zone != "Z":
-        sign = -1 if zone[0] == "+" else 1
-        digits = zone[1:].replace(":", "")
-        epoch += sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-    return epoch
+    return timeparse.epoch(text)
 
 
 def seconds(value):

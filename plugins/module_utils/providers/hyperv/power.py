@@ -31,7 +31,7 @@ def state_of(data):
     return repl.get("mode") or "None", repl.get("state"), ((data or {}).get("vm") or {}).get("power_state")
 
 
-def _answers(got, labels, accept):
+def answers(got, labels, accept):
     """{label: Outcome} from run_outcomes' answers; ``accept(label, data)`` gives the Outcome of an answer."""
     out = {}
     for label in labels:
@@ -60,7 +60,7 @@ def stop_sources(p, ctx, labels):
         # it ran before the stop: the compensation starts it again
         ctx.vms[label]["was_running"] = bool(data.get("changed"))
         return Outcome(changed=bool(data.get("changed")))
-    out.update(_answers(got, todo, stopped))
+    out.update(answers(got, todo, stopped))
     return out
 
 
@@ -87,7 +87,7 @@ def start_sources(p, ctx, labels):
                                            hint="Start it at the protected site (Stop-VMFailover first if it is "
                                                 "still PreparedForFailover)"))
         return Outcome(changed=bool(data.get("changed")))
-    out.update(_answers(got, todo, running))
+    out.update(answers(got, todo, running))
     return out
 
 
@@ -105,7 +105,7 @@ def confirm_sources_off(p, ctx, labels):
                                            site=p.host_of("source", label).name, step="confirm source off",
                                            hint="Something started the source; stop it and run the failover again"))
         return Outcome()
-    out.update(_answers(got, todo, off))
+    out.update(answers(got, todo, off))
     return out
 
 

@@ -17,7 +17,7 @@ from ansible_collections.vmdr.replication.plugins.module_utils.engine import fai
 from ansible_collections.vmdr.replication.plugins.module_utils.engine.chain import Chain, Outcome, Step
 from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import Problems
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import (
-    inventory, promote, scripts, validate)
+    inventory, power, promote, scripts, validate)
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv.settings import TEST_SUFFIX
 
 START = "start test failover"
@@ -67,15 +67,11 @@ def _describe(ctx, batch):
 def _start(p, ctx, labels):
     got = inventory.run_outcomes(p, "target", START, scripts.TEST_FAILOVER, {"power_on": ctx.power_on},
                                  ctx.entries(labels, point="ps_point", test="test", reip="reip"))
-    out = {}
-    for label in labels:
-        data, error = got.get(label, (None, None))
-        if error is not None:
-            out[label] = Outcome(error=error)
-        elif data is not None:
-            ctx.vms[label]["tested"] = data
-            out[label] = Outcome(changed=bool(data.get("changed")))
-    return out
+
+    def accept(label, data):
+        ctx.vms[label]["tested"] = data
+        return Outcome(changed=bool(data.get("changed")))
+    return power.answers(got, labels, accept)
 
 
 def cleanup_test(p, refs):
