@@ -12,9 +12,10 @@ import shutil
 import sys
 import uuid
 
-from . import ca
+from . import ca, kdc
 from .vsphere import control, launcher, seed
 from .hyperv import launch as hyperv_launch
+from .hyperv import seed as hyperv_seed
 
 # simulated seconds per wall second at the Hyper-V site: initial copies (60 s) and 5-minute deltas
 # happen within seconds, so a drill needs no explicit time jumps
@@ -155,13 +156,25 @@ def cmd_up(args):
     return 0
 
 
+def ensure_kerberos(run_dir):
+    """Start (or find running) the lab KDC: realm LAB.LOCAL, HTTP/<host> keys for every simulated Hyper-V host
+    (the scale topology's too) and the Hyper-V admin as a user principal with the simulator's password."""
+    services = ["HTTP/%s" % name for name in sorted(hyperv_seed.roles("scale"))]
+    return kdc.start_kdc(run_dir, services, {hyperv_launch.DEFAULT_USER: hyperv_launch.DEFAULT_PASSWORD})
+
+
 def ensure_hyperv(run_dir, state):
-    """Start (or find running) the simulated Hyper-V hosts and record them under state["hyperv"]."""
+    """Start (or find running) the lab KDC and the simulated Hyper-V hosts; record them under state["kerberos"]
+    and state["hyperv"]."""
+    realm = ensure_kerberos(run_dir)
+    state["kerberos"] = {"realm": realm["realm"], "kdc": realm["kdc"], "krb5_config": realm["krb5_config"],
+                         "principal": realm["users"][hyperv_launch.DEFAULT_USER]}
     cert, key = ca.issue_server_cert(run_dir, "hyperv")
-    site = hyperv_launch.start_site(run_dir, cert=cert, key=key, time_factor=HYPERV_TIME_FACTOR)
+    site = hyperv_launch.start_site(run_dir, cert=cert, key=key, time_factor=HYPERV_TIME_FACTOR, kerberos=realm)
     state["hyperv"] = {"hosts": dict((name, {"role": host["role"], "address": host["address"],
                                             "port": host["https_port"], "username": host["username"],
-                                            "password": host["password"], "transport": "ntlm"})
+                                            "password": host["password"], "transport": "ntlm",
+                                            "transports": host["transports"], "spn": host.get("spn")})
                                      for name, host in site["hosts"].items()),
                        "lab_url": site.get("lab_url"),
                        "vms": [{"name": "hv-db-01", "host": "hv-a1.lab.local"},
@@ -183,6 +196,9 @@ def teardown(run_dir, keep_logs=False):
     hyperv_launch.stop_site(run_dir)
     if not keep_logs:
         shutil.rmtree(os.path.join(run_dir, "hyperv"), ignore_errors=True)
+        kdc.remove_kdc(run_dir)
+    else:
+        kdc.stop_kdc(run_dir)
     vdir = vsphere_dir(run_dir)
     if os.path.isdir(vdir):
         for entry in os.listdir(vdir):
@@ -218,6 +234,12 @@ def cmd_status(args):
         print("%s %-8s %-10s https://%s:%d/sdk pid=%d uuid=%s dc=%s" % (
             "UP  " if up else "DOWN", name, site["role"], site["hostname"], site["port"], site["pid"],
             site["instance_uuid"], site["datacenter"]))
+    if state.get("kerberos"):
+        realm = kdc.kdc_info(args.run_dir)
+        ok = ok and realm is not None
+        print("%s KDC      %-10s %s pid=%s krb5.conf=%s" % ("UP  " if realm else "DOWN", state["kerberos"]["realm"],
+                                                           state["kerberos"]["kdc"], realm and realm["pid"],
+                                                           state["kerberos"]["krb5_config"]))
     print("%d VMs seeded; state %s" % (len(state["vms"]), state_path(args.run_dir)))
     return 0 if ok else 1
 
@@ -229,6 +251,8 @@ def cmd_env(args):
         return 1
     env = {"VMDR_LAB_STATE": state_path(args.run_dir), "VMDR_LAB_CA_FILE": state["ca_file"],
            "REQUESTS_CA_BUNDLE": state["ca_file"], "SSL_CERT_FILE": state["ca_file"]}
+    if state.get("kerberos"):  # the lab realm for kinit, klist and the modules' Kerberos transport
+        env["KRB5_CONFIG"] = state["kerberos"]["krb5_config"]
     for name, site in state["sites"].items():
         prefix = "VMDR_" + name.upper().replace("-", "_") + "_"
         for key in ("hostname", "port", "username", "password", "datacenter"):

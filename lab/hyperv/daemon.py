@@ -12,7 +12,7 @@ import sys
 import threading
 
 from .model import store
-from .server.auth import Authenticator, write_ntlm_user_file
+from .server.auth import Authenticator, tls_channel_bindings, use_kerberos, write_ntlm_user_file
 from .server.http import WinRMServer, make_tls_context
 from .server.shells import ShellManager
 from .site import Site
@@ -35,8 +35,12 @@ def serve(cfg, hv_dir):
     users = {cfg["username"]: cfg["password"]}
     netbios = [r["netbios"] for r in site.model.hosts.values()]
     write_ntlm_user_file(os.path.join(hv_dir, "ntlm_users"), users, netbios + ["LAB", ".", "WORKGROUP"])
-    auth = Authenticator(users)
+    kerberos = cfg.get("kerberos")
+    if kerberos:
+        use_kerberos(kerberos["krb5_config"], kerberos["keytab"], kerberos["rcache_dir"])
+    auth = Authenticator(users, kerberos_realm=kerberos["realm"] if kerberos else None)
     tls = make_tls_context(cfg["cert"], cfg["key"]) if cfg.get("cert") else None
+    bindings = tls_channel_bindings(cfg["cert"]) if tls is not None else None
     bind = cfg.get("bind", "127.0.0.1")
     servers = []
     endpoints = {}
@@ -53,7 +57,7 @@ def serve(cfg, hv_dir):
         entry["http_port"] = srv.server_address[1]
         if tls is not None:
             srv_tls = _bind(lambda addr: WinRMServer(addr, site, name, auth, tls, cfg.get("allow_unencrypted", False),
-                                                     shells), bind, h.get("https_port"))
+                                                     shells, bindings), bind, h.get("https_port"))
             servers.append(srv_tls)
             entry["https_port"] = srv_tls.server_address[1]
         else:

@@ -79,10 +79,11 @@ def host_map(run_dir):
             "endpoint": "%s://%s:%d/wsman" % (scheme, e["address"], port),
             "http_port": e["http_port"], "https_port": e.get("https_port"),
             "username": cfg["username"], "password": cfg["password"],
-            "transports": ["basic", "ntlm"] if scheme == "https" else ["ntlm"] +
-            (["basic"] if cfg.get("allow_unencrypted") else []),
+            "transports": _transports(cfg, scheme),
             "server_cert": cfg.get("cert"),
         }
+        if cfg.get("kerberos"):
+            hosts[name].update(spn="HTTP/%s@%s" % (name, cfg["kerberos"]["realm"]), realm=cfg["kerberos"]["realm"])
     first = hosts[sorted(hosts, key=lambda h: h != "hv-a1.lab.local")[0]]
     lab = "%s://%s:%d/lab" % (first["scheme"], first["address"], first["port"])
     return {"hosts": hosts, "lab_url": lab, "stats_url": lab + "/stats", "username": cfg["username"],
@@ -90,11 +91,19 @@ def host_map(run_dir):
             "log": os.path.join(hv, "simulator.log"), "pid": ep["pid"]}
 
 
+def _transports(cfg, scheme):
+    """What a client may use on the default listener: HTTPS takes Basic too, HTTP only what encrypts messages."""
+    out = ["basic", "ntlm"] if scheme == "https" else ["ntlm"] + (["basic"] if cfg.get("allow_unencrypted") else [])
+    return out + (["kerberos"] if cfg.get("kerberos") else [])
+
+
 def start_site(run_dir, cert=None, key=None, latency_ms=0, time_factor=1.0, username=DEFAULT_USER,
                password=DEFAULT_PASSWORD, allow_unencrypted=False, fresh=False, bind="127.0.0.1", timeout=30.0,
-               python=None, topology="standard"):
+               python=None, topology="standard", kerberos=None):
     """Start the three-host site in the background (idempotent: a running site is returned as is).
-    ``topology="scale"`` adds hv-a2 (primary) and hv-b2 (replica); it applies to a new model (``fresh``)."""
+    ``topology="scale"`` adds hv-a2 (primary) and hv-b2 (replica); it applies to a new model (``fresh``).
+    ``kerberos`` (the realm info lab/kdc.py's start_kdc returns: realm, krb5_config, keytab, rcache_dir) makes
+    every host accept Kerberos with its key HTTP/<host name> from that keytab, next to NTLM and Basic."""
     hv = _dir(run_dir)
     os.makedirs(hv, exist_ok=True)
     running = host_map(run_dir)
@@ -115,7 +124,9 @@ def start_site(run_dir, cert=None, key=None, latency_ms=0, time_factor=1.0, user
     cfg = {"hosts": hosts, "username": username, "password": password,
            "cert": os.path.abspath(cert) if cert else None, "key": os.path.abspath(key) if key else None,
            "latency_ms": latency_ms, "time_factor": time_factor, "allow_unencrypted": allow_unencrypted,
-           "bind": bind, "topology": topology}
+           "bind": bind, "topology": topology,
+           "kerberos": dict((k, kerberos[k]) for k in ("realm", "krb5_config", "keytab", "rcache_dir"))
+           if kerberos else None}
     cfg_path = os.path.join(hv, "config.json")
     with open(cfg_path, "w", encoding="utf-8") as f:
         json.dump(cfg, f, indent=1)

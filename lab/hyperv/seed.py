@@ -94,6 +94,13 @@ def seed(now, topology="standard"):
     add_vm(model, PRIMARY, "hv-web-01", "prod-web", "10.10.1.41", 24, "10.10.1.1", now=now)
     add_vm(model, PRIMARY, "hv-db-01", "prod-db", "10.10.2.41", 24, "10.10.2.1", disks_gb=(60, 200), now=now,
            memory_mb=8192, cpus=4)
+    # multi-NIC VMs, Off so that they change no host's free memory: both adapters are named "Network Adapter", as
+    # Hyper-V names them, so only the adapter object (or its position) tells them apart. hv-chain-01 is the VM of the
+    # extended chain hv-a1 -> hv-b1 -> hv-c1 (both replica servers authorize the hop they receive).
+    for name, host_octet in (("hv-app-01", 51), ("hv-chain-01", 61)):
+        add_vm(model, PRIMARY, name, state="Off", disks_gb=(20,), now=now, memory_mb=2048, cpus=2, nics=[
+            {"switch": "prod-web", "ip": "10.10.1.%d" % host_octet, "prefix": 24, "gateway": "10.10.1.1"},
+            {"switch": "prod-db", "ip": "10.10.2.%d" % host_octet, "prefix": 24, "gateway": "10.10.2.1"}])
     return model.data
 
 

@@ -40,6 +40,15 @@ def parse_header(data):
         return None
 
 
+def descriptor(extent, size):
+    """The text descriptor of a flat disk whose data is the file ``extent`` of ``size`` bytes (a VMFS thin disk,
+    as ESXi writes it; the copy engine reads the extent from here, it never guesses -flat)."""
+    return ("# Disk DescriptorFile\nversion=1\nencoding=\"UTF-8\"\nCID=fffffffe\nparentCID=ffffffff\n"
+            "createType=\"vmfs\"\nchangeTrackPath=\"%s\"\n\n# Extent description\nRW %d VMFS \"%s\"\n\n# The Disk Data Base\n#DDB\n\n"
+            "ddb.adapterType = \"lsilogic\"\nddb.thinProvisioned = \"1\"\nddb.virtualHWVersion = \"13\"\n"
+            % (extent.replace("-flat.vmdk", "-ctk.vmdk"), size // 512, extent)).encode()
+
+
 def disk_image(ident, size, seed):
     """Header + deterministic pseudo-random payload, `size` bytes in total."""
     header = build_header(ident)

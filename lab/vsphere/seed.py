@@ -9,7 +9,7 @@ import requests
 from pyVmomi import vim
 
 from . import guestdisk
-from .connect import connect, disconnect, properties, retrieve, wait_task
+from .connect import connect, disconnect, find_by_name, properties, retrieve, wait_task
 
 GIB_KB = 1024 * 1024
 APP_DISK_BYTES = 1024 * 1024
@@ -18,6 +18,9 @@ BULK_DISK_BYTES = 64 * 1024
 SITES = {
     "site-a": {
         "role": "protected", "datacenter": "dc-a",
+        # vCenter's datastore /folder wants the datacenter's inventory path as dcPath: one site keeps its
+        # datacenter in a folder, so a client that sends the bare name fails in the lab as it would there
+        "datacenter_folder": "region-a",
         "standard": {"prod-web": "vSwitch0"},
         "distributed": ["prod-db"],
         "isolated_vswitches": [],
@@ -85,10 +88,23 @@ class SiteSeeder:
         want = self.layout["datacenter"]
         dcs = {p["name"]: dc for dc, p in retrieve(self.si, vim.Datacenter, ["name"])}
         if want in dcs:
-            return dcs[want]
-        wait_task(self.si, dcs["DC0"].Rename_Task(want))
-        self.changes.append("rename DC0 -> " + want)
-        return dcs["DC0"]
+            dc = dcs[want]
+        else:
+            dc = dcs["DC0"]
+            wait_task(self.si, dc.Rename_Task(want))
+            self.changes.append("rename DC0 -> " + want)
+        folder_name = self.layout.get("datacenter_folder")
+        root = self.si.RetrieveContent().rootFolder
+        if folder_name and properties(self.si, dc, ["parent"])["parent"] == root:
+            folder = find_by_name(self.si, vim.Folder, folder_name, root) or root.CreateFolder(folder_name)
+            wait_task(self.si, folder.MoveIntoFolder_Task([dc]))
+            self.changes.append("datacenter %s into folder %s" % (want, folder_name))
+        return dc
+
+    def datacenter_path(self):
+        """The inventory path of the datacenter: what /folder wants as dcPath."""
+        folder = self.layout.get("datacenter_folder")
+        return "%s/%s" % (folder, self.layout["datacenter"]) if folder else self.layout["datacenter"]
 
     def discover(self):
         self.dc = self.datacenter()
@@ -201,18 +217,22 @@ class SiteSeeder:
         return "https://%s:%d/folder/%s" % (self.site["hostname"], self.site["port"], quote(ds_path))
 
     def ensure_guest_disk(self, vm, spec):
+        """The VM's disk holds its guest identity and data (-flat) and a descriptor naming that extent."""
         devices = properties(self.si, vm, ["config.hardware.device"])["config.hardware.device"]
         disk = next(d for d in devices if isinstance(d, vim.vm.device.VirtualDisk))
-        ds_path = disk.backing.fileName.split("] ", 1)[1].replace(".vmdk", "-flat.vmdk")
+        descriptor_path = disk.backing.fileName.split("] ", 1)[1]
+        ds_path = descriptor_path.replace(".vmdk", "-flat.vmdk")
         size = BULK_DISK_BYTES if spec.get("bulk") else APP_DISK_BYTES
         image = guestdisk.disk_image(guestdisk.identity(spec["name"], spec["nics"]), size, "vmdrlab:" + spec["name"])
-        params = {"dcPath": self.layout["datacenter"], "dsName": self.datastore}
+        params = {"dcPath": self.datacenter_path(), "dsName": self.datastore}
         r = self.http().get(self.folder_url(ds_path), params=params,
                             headers={"Range": "bytes=0-%d" % (guestdisk.HEADER_SIZE - 1)})
         total = r.headers.get("Content-Range", "").rpartition("/")[2]
         if r.status_code == 206 and r.content == image[:guestdisk.HEADER_SIZE] and total == str(len(image)):
             return
         self.http().put(self.folder_url(ds_path), params=params, data=image).raise_for_status()
+        self.http().put(self.folder_url(descriptor_path), params=params,
+                        data=guestdisk.descriptor(ds_path.rsplit("/", 1)[-1], size)).raise_for_status()
         self.changes.append("guest disk " + spec["name"])
 
     def ensure_vm(self, spec, folder):
@@ -268,6 +288,7 @@ class SiteSeeder:
             self.wait_guests(specs)
         facts = {
             "role": self.layout["role"], "datacenter": self.layout["datacenter"],
+            "datacenter_path": self.datacenter_path(),
             "cluster": self.cluster_name, "resource_pool": "Resources", "host": self.hosts[0][1]["name"],
             "datastore": self.datastore, "networks": self.networks(),
         }

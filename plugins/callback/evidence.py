@@ -15,8 +15,8 @@ author:
 description:
   - Records, for every VM and every step of a vmdr.replication runbook, the start and end time, the result
     and the error; the recovery point used and its time; the achieved RPO (failover start minus recovery
-    point time) and RTO (start of the run to the VM being ready, readiness checks included) against the
-    plan's targets; the plan's identity (file, SHA-256, git commit) and who ran it (user, AWX job).
+    point time) and RTO (start of the run that recovered the VM to the VM being ready, readiness checks included)
+    against the plan's targets; the plan's identity (file, SHA-256, git commit) and who ran it (user, AWX job).
   - The record starts when a play sets the fact C(vmdr_evidence) (every playbook of this collection does, with
     keys C(runbook), C(mode), C(run_id), C(plan_file) and C(report_dir)); plays that do not set it are ignored.
   - Writes C(report.json) (schema in docs/evidence.md), C(junit.xml) (one test case per VM, failing when the
@@ -27,6 +27,13 @@ description:
   - The playbooks of this collection load it on their own (from C(playbooks/callback_plugins)). To use it with
     your own playbooks (or from AWX, where a project playbook imports them), enable it in C(ansible.cfg) with
     C(callbacks_enabled = vmdr.replication.evidence) under C([defaults]).
+  - A run with C(--check) is recorded as a check run (C(run.check_mode), result C(check) for the run and every VM,
+    no figure measured), because it changed nothing and so reaches no verdict.
+  - A rerun reports each VM that it found recovered already with the figures of the run that recovered it, taken
+    from the journal of the latest earlier run of the same runbook and plan in the report dir, and names that run
+    in C(run.resumed) when it was killed (docs/evidence.md, "Reruns after a killed or failed run").
+  - The collection version comes from C(MANIFEST.json) of the installed collection, or C(galaxy.yml) in a source
+    checkout.
   - Module arguments are never recorded, and every value of a variable whose name contains C(password),
     C(secret), C(token) or C(vault) is replaced by C(********) in all three files.
 requirements:
@@ -46,17 +53,19 @@ options:
 
 import getpass
 import hashlib
+import json
 import os
 import re
 import socket
 import subprocess
 import time
 
+from ansible import context as ansible_context
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 
 from ansible_collections.vmdr.replication.plugins.module_utils.evidence.journal import JournalRecorder
-from ansible_collections.vmdr.replication.plugins.module_utils.evidence import writer
+from ansible_collections.vmdr.replication.plugins.module_utils.evidence import earlier_run, writer
 
 try:
     import yaml
@@ -65,6 +74,8 @@ except ImportError:
     HAS_YAML = False
 
 COLLECTION = "vmdr.replication."
+# the runbooks read their own journal at the end (set_stats); that contacts no site and is no step of the run
+NOT_STEPS = (COLLECTION + "run_report",)
 READINESS_TAG = "vmdr_readiness"
 SECRET_NAME = re.compile(r"pass|secret|token|vault", re.I)
 AWX_VARS = {"job_id": ("awx_job_id", "tower_job_id"), "job_template": ("awx_job_template_name",),
@@ -115,13 +126,31 @@ def _git(plan_file):
     return {"commit": commit, "dirty": bool(dirty)} if commit else None
 
 
-def _collection_version():
-    galaxy = os.path.join(os.path.dirname(__file__), "..", "..", "galaxy.yml")
+COLLECTION_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+def _collection_version(root=COLLECTION_ROOT):
+    """The version of this collection: MANIFEST.json (collection_info.version) of an installed collection, which
+    has no galaxy.yml; galaxy.yml in a source checkout. None when neither can be read."""
     try:
-        with open(galaxy) as handle:
-            return (yaml.safe_load(handle) or {}).get("version")
-    except Exception:
+        with open(os.path.join(root, "MANIFEST.json")) as handle:
+            return str(json.load(handle)["collection_info"]["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        with open(os.path.join(root, "galaxy.yml")) as handle:
+            version = (yaml.safe_load(handle) or {}).get("version")
+        return str(version) if version is not None else None
+    except Exception:  # no galaxy.yml either, or no PyYAML: the version is unknown, the run goes on
         return None
+
+
+def _check_run():
+    """Whether ansible-playbook runs with --check (a task's own check_mode: true is not a check run)."""
+    try:
+        return bool(ansible_context.CLIARGS.get("check"))
+    except AttributeError:  # CLIARGS not set up (the callback used outside the ansible-playbook CLI)
+        return False
 
 
 def _action(task):
@@ -129,7 +158,8 @@ def _action(task):
 
 
 def _is_vmdr(task):
-    return _action(task).startswith(COLLECTION)
+    action = _action(task)
+    return action.startswith(COLLECTION) and action not in NOT_STEPS
 
 
 def _task_name(result):
@@ -173,8 +203,9 @@ class CallbackModule(CallbackBase):
 
     def _open(self, context):
         context = _plain(context)
-        report_dir = context.get("report_dir") or self._default_report_dir()
-        self._folder = os.path.join(os.path.abspath(report_dir), str(context.get("run_id") or "run"))
+        context["check_mode"] = _check_run()
+        report_dir = os.path.abspath(context.get("report_dir") or self._default_report_dir())
+        self._folder = os.path.join(report_dir, str(context.get("run_id") or "run"))
         plan, identity = {}, {"user": getpass.getuser(), "controller": socket.gethostname(),
                               "versions": {"ansible_core": ansible_version, "vmdr_replication": _collection_version()}}
         plan_file = context.get("plan_file")
@@ -196,9 +227,21 @@ class CallbackModule(CallbackBase):
         identity["awx"] = awx if any(v is not None for v in awx.values()) else None
         if isinstance(plan, dict):
             self._secrets.extend(secret_values(plan))  # a plan included by a user's own playbook is not refused first
-        self._recorder = JournalRecorder(self._folder, self._secrets, context,
-                                         plan if isinstance(plan, dict) else {}, identity, self._started)
+        plan = plan if isinstance(plan, dict) else {}
+        self._recorder = JournalRecorder(self._folder, self._secrets, context, plan, identity, self._started)
+        if not context["check_mode"]:
+            self._resume(report_dir, context, plan, identity)
         self._save()
+
+    def _resume(self, report_dir, context, plan, identity):
+        """Hands the recorder the figures of the VMs the latest earlier run of this runbook and plan recovered."""
+        try:
+            path = earlier_run.find(report_dir, context, plan, identity, self._started)
+            if path is not None:
+                run, vms = earlier_run.figures(path)
+                self._recorder.resume(run=run, vms=vms)
+        except Exception as exc:  # evidence must never break a runbook
+            self._display.warning("vmdr evidence: could not read the earlier runs in %s: %s" % (report_dir, exc))
 
     def _save(self):
         report = self._recorder.build()

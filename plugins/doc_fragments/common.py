@@ -85,8 +85,13 @@ options:
       transport:
         description:
           - WinRM authentication (O(provider=hyperv)); V(ntlm) when not set. V(ntlm), V(kerberos) and V(credssp)
-            encrypt messages; V(basic) and V(certificate) rely on HTTPS. V(kerberos) needs a ticket (C(kinit)) and
-            the pykerberos or pyspnego Kerberos extras; V(credssp) needs requests-credssp.
+            encrypt messages; V(basic) and V(certificate) rely on HTTPS. V(credssp) needs requests-credssp.
+          - V(kerberos) needs pykerberos (the Kerberos library of pywinrm) and a C(krb5.conf) that knows the realm
+            (E(KRB5_CONFIG) names another one). The ticket asked for is C(HTTP/<hostname>) of O(source.hostname),
+            also when the connection goes to O(source.address). With O(source.password) the module gets a ticket for
+            O(source.username) (V(user@REALM)) itself, with C(kinit) of the MIT Kerberos client tools, into a private
+            credential cache that is removed when the module ends; without a password it uses the controller's
+            ticket (C(kinit) before, E(KRB5CCNAME)).
         type: str
         choices: [ntlm, kerberos, credssp, certificate, basic]
       client_cert:
@@ -131,5 +136,4 @@ requirements:
   - pyvmomi (O(provider=vsphere))
   - pywinrm (O(provider=hyperv))
   - requests
-  - netaddr
 '''

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: failover
 short_description: Test, planned and unplanned failover of replicated VMs, test cleanup and reverse replication
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - vmdr.replication maintainers (@vmdr-replication)
 description:
@@ -231,8 +231,17 @@ vms:
       type: dict
       returned: test, planned, unplanned, reverse
       sample: {"id": "20261121T101500Z", "time": "2026-11-21T10:15:00Z"}
+    disks:
+      description:
+        - How a new vSphere test VM got its disks. C(kind) is C(linked clone), C(copied_bytes) is 0, C(parents) lists
+          the recovery point disks it reads. The recovery point's files are never written.
+      type: dict
+      returned: mode=test, vSphere, for a new test VM
+      sample: {"kind": "linked clone", "copied_bytes": 0, "parents": ["[ds-b] vmdr/app-web-01-5b0c1a2d/20261121T101500Z/2000/app-web-01.vmdk"]}
     achieved_rpo_seconds:
-      description: Seconds between the recovery point and the start of this failover (0 after a planned final sync).
+      description:
+        - Seconds between the recovery point and the start of this failover (0 after a planned final sync to the
+          newest point; the age of the chosen point when an older one was asked).
       type: int
       returned: when a failover ran
       sample: 95

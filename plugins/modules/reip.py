@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: reip
 short_description: Compute and stage new IP addresses for replicas at the recovery site
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - vmdr.replication maintainers (@vmdr-replication)
 description:

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: replica_enable
 short_description: Enable, pause or remove VM replication to a recovery site
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - vmdr.replication maintainers (@vmdr-replication)
 description:
@@ -93,8 +93,9 @@ options:
         (Enable-VMReplication -AsReplica) and the initial replication sends only the differences (-UseBackup).
         V(defer) records the relationship only; the first M(vmdr.replication.replica_sync) makes the replica.
       - Hyper-V only. V(scheduled) starts the network copy at O(initial_replication_start).
-        V(export) writes each VM's initial copy to a folder named by its VM Id under O(media_path) on the
-        source host; after the media reached the target host, V(import) imports it there from O(media_path)
+        V(export) writes each VM's initial copy to the folder C(<VM name>_<VM Id>) Hyper-V creates under
+        O(media_path) on the source host; after the media reached the target host, V(import) imports it there
+        from that folder under O(media_path)
         (Import-VMInitialReplication) and replication starts.
     type: str
     default: now
@@ -248,6 +249,25 @@ vms:
       type: dict
       returned: when O(extended_replica) is given
       sample: {"replica_server": "hv-c1.example.com", "replication_state": "Replicating", "pending": false}
+    transfer:
+      description:
+        - How this call's copy of the VM went (vSphere copy engine). C(bytes) moved (every disk extent and descriptor,
+          each through the controller once), C(seconds) from the first byte to the last, C(bytes_per_second), and
+          C(path), the way the bytes took (C(vcenter-folder), the datastore /folder interface of each vCenter).
+      type: dict
+      returned: when a recovery point was made (vSphere)
+      sample: {"bytes": 1048844, "seconds": 0.024, "bytes_per_second": 44064412, "path": "vcenter-folder"}
+    stored_bytes:
+      description: What the new recovery point holds at the recovery site. Every point is a full copy of every disk.
+      type: int
+      returned: when a recovery point was made (vSphere)
+      sample: 1048576
+    deleted_files:
+      description: The replica's virtual disk files removed with it (Hyper-V; Remove-VM itself deletes no disk).
+      type: list
+      elements: str
+      returned: when O(state=absent) with O(delete_replica=true) removed a Hyper-V replica
+      sample: ["D:\\Replica\\hv-web-01\\disk0.vhdx"]
     error:
       description: What failed, where (VM, site, step) and what to do.
       type: dict

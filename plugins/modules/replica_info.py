@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: replica_info
 short_description: Replication status, RPO compliance and recovery points of many VMs in one read
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - vmdr.replication maintainers (@vmdr-replication)
 description:
@@ -36,6 +36,19 @@ options:
         thousands of VMs, where the lists are most of the result that Ansible has to take in.
     type: bool
     default: false
+  unreadable_site:
+    description:
+      - What to do when a site given in O(source) or O(target) cannot be read (wrong address, port or credentials,
+        a host that does not answer). The same on every provider.
+      - V(fail) fails the call, naming the site, the step and what to do, because the health of a VM read at one
+        site only is unknown.
+      - V(report) returns every VM with RV(replications[].health=unknown) and RV(replications[].rpo_compliant)
+        null (never true), names the sites that were not read in RV(replications[].unread_sites), and warns once
+        per site; the call itself succeeds. For monitoring that must see every VM, and alert on V(unknown).
+      - A call that can read none of its sites fails either way.
+    type: str
+    choices: [fail, report]
+    default: fail
 extends_documentation_fragment:
   - vmdr.replication.common
 attributes:
@@ -56,6 +69,19 @@ EXAMPLES = r'''
 - name: Fail the play when a VM is outside its RPO
   ansible.builtin.assert:
     that: dr.replications | rejectattr('rpo_compliant') | list | length == 0
+
+- name: Monitoring that sees every VM even when a site cannot be read
+  vmdr.replication.replica_info:
+    unreadable_site: report
+  register: dr_status
+  delegate_to: localhost
+
+- name: Alert on every VM that is not healthy, unknown included (rpo_compliant is null when unknown)
+  ansible.builtin.assert:
+    that: dr_status.replications | rejectattr('health', 'in', ['ok', 'failed_over']) | list | length == 0
+    fail_msg: >-
+      Not healthy: {{ dr_status.replications | rejectattr('health', 'in', ['ok', 'failed_over'])
+      | map(attribute='name') | join(', ') }}
 
 - name: Status of two VMs from the recovery site only
   vmdr.replication.replica_info:
@@ -81,9 +107,17 @@ replications:
       type: str
       sample: enabled
     health:
-      description: V(ok), V(warning) (paused), V(critical) (no replica or outside RPO) or V(failed_over).
+      description:
+        - V(ok), V(warning) (paused), V(critical) (no replica or outside RPO), V(failed_over), or V(unknown) when a
+          site could not be read and O(unreadable_site=report) was given (without it, the call fails instead).
       type: str
       sample: ok
+    unread_sites:
+      description: The sites that could not be read, when RV(replications[].health) is V(unknown).
+      type: list
+      elements: str
+      returned: when a site could not be read and O(unreadable_site=report) was given
+      sample: ["site-b"]
     source:
       description: The source VM (name, moid, instance_uuid, power_state, role), when read.
       type: dict
@@ -115,7 +149,15 @@ replications:
       type: list
       elements: dict
       returned: when O(summary) is false
-      sample: [{"id": "20261121T101500Z", "time": "2026-11-21T10:15:00Z", "quiesced": false}]
+      sample: [{"id": "20261121T101500Z", "time": "2026-11-21T10:15:00Z", "quiesced": false, "stored_bytes": 1048576,
+                "transfer": {"bytes": 1048844, "seconds": 0.024}}]
+    last_transfer:
+      description:
+        - What the newest recovery point's copy moved (vSphere copy engine), C(bytes) and C(seconds). Every sync is a full
+          copy; each point's C(stored_bytes) is its full size at the recovery site.
+      type: dict
+      returned: vSphere (null before the first sync)
+      sample: {"bytes": 1048844, "seconds": 0.024}
     rpo_seconds:
       description: The RPO in seconds.
       type: int
@@ -128,6 +170,8 @@ replications:
       description:
         - Whether the newest recovery point is no older than the RPO, measured on the clock of the site that holds
           the points; the same rule on every provider. A paused replication is never compliant.
+        - Null (unknown) when a site could not be read (O(unreadable_site=report)); never true on evidence that was
+          not read.
       type: bool
       sample: true
     replication_frequency_seconds:
@@ -179,6 +223,7 @@ recovery_site:
 
 from ansible_collections.vmdr.replication.plugins.module_utils.common.module_runner import VmdrModule
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import unreadable_site
 
 
 def summarize(rows):
@@ -189,24 +234,37 @@ def summarize(rows):
     return rows
 
 
-def report(provider, refs, recovery_site, summary=False):
+def read_rows(provider, refs, unreadable):
+    """The replications[] rows; a site that could not be read fails the call unless ``unreadable`` is 'report'."""
+    try:
+        return provider.info(refs)
+    except unreadable_site.UnreadableSites as exc:
+        if unreadable != "report":
+            raise
+        return unreadable_site.report_unknown(exc, provider.warn)
+
+
+def report(provider, refs, recovery_site, summary=False, unreadable=unreadable_site.DEFAULT):
     if not recovery_site:
-        rows = provider.info(refs)
+        rows = read_rows(provider, refs, unreadable)
         return {"changed": False, "replications": summarize(rows) if summary else rows}
     if not hasattr(provider, "recovery_site"):
         raise InputError("recovery_site is not available with the %s provider yet" % provider.name,
                          step="read recovery site", hint="Leave recovery_site false")
     # a plan's check: VMs of vms that are not replicated are left out of replications, not an error
     names = set(ref.name for ref in refs)
-    rows = [row for row in provider.info([]) if not refs or row.get("name") in names]
+    rows = [row for row in read_rows(provider, [], unreadable) if not refs or row.get("name") in names]
     return {"changed": False, "replications": summarize(rows) if summary else rows,
             "recovery_site": provider.recovery_site(refs)}
 
 
 def main():
-    vmdr = VmdrModule({"recovery_site": dict(type="bool", default=False), "summary": dict(type="bool", default=False)},
+    vmdr = VmdrModule({"recovery_site": dict(type="bool", default=False), "summary": dict(type="bool", default=False),
+                       "unreadable_site": dict(type="str", choices=list(unreadable_site.CHOICES),
+                                               default=unreadable_site.DEFAULT)},
                       all_vms_when_empty=True)
-    vmdr.run(lambda provider, refs: report(provider, refs, vmdr.params["recovery_site"], vmdr.params["summary"]))
+    vmdr.run(lambda provider, refs: report(provider, refs, vmdr.params["recovery_site"], vmdr.params["summary"],
+                                           vmdr.params["unreadable_site"]))
 
 
 if __name__ == "__main__":

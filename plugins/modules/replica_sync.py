@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: replica_sync
 short_description: Make a new recovery point for replicated VMs and check their RPO
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - vmdr.replication maintainers (@vmdr-replication)
 description:
@@ -87,6 +87,19 @@ vms:
       type: dict
       returned: when a sync ran
       sample: {"id": "20261121T101500Z", "time": "2026-11-21T10:15:00Z", "quiesced": false}
+    transfer:
+      description:
+        - How this call's copy of the VM went (vSphere copy engine). C(bytes) moved (every disk extent and descriptor,
+          each through the controller once), C(seconds) from the first byte to the last, C(bytes_per_second), and
+          C(path), the way the bytes took (C(vcenter-folder), the datastore /folder interface of each vCenter).
+      type: dict
+      returned: when a recovery point was made (vSphere)
+      sample: {"bytes": 1048844, "seconds": 0.024, "bytes_per_second": 44064412, "path": "vcenter-folder"}
+    stored_bytes:
+      description: What the new recovery point holds at the recovery site. Every point is a full copy of every disk.
+      type: int
+      returned: when a recovery point was made (vSphere)
+      sample: 1048576
     error:
       description: What failed, where (VM, site, step) and what to do.
       type: dict

@@ -13,9 +13,10 @@ version_added: 0.2.0
 author:
   - vmdr.replication maintainers (@vmdr-replication)
 description:
-  - Reads a C(report.json) written by the P(vmdr.replication.evidence#callback) callback, checks it against
-    its schema, and writes C(report.json), C(junit.xml) and C(report.html) again into O(dest) (for example
-    after an upgrade of the collection changed the page, or to publish a copy).
+  - Reads a C(report.json) written by the P(vmdr.replication.evidence#callback) callback (a report of schema version
+    1 is read as version 2, as not a check run and not resumed), checks it against its schema, and writes
+    C(report.json), C(junit.xml) and C(report.html) again into O(dest) (for example after an upgrade of the
+    collection changed the page, or to publish a copy).
   - With O(compare_with), also writes C(trend.json) and C(trend.html) into O(dest), with the worst RTO and RPO of
     every run (oldest first), the RTO of each VM in each run, and whether the latest run got faster or slower.
   - Runs on the controller and contacts no site.
@@ -85,7 +86,8 @@ summary:
   description: The run and summary parts of the report.
   returned: always
   type: dict
-  sample: {"result": "passed", "vms": 4, "failed": 0, "rto_worst_seconds": 14.7, "rpo_worst_seconds": 10}
+  sample: {"result": "passed", "vms": 4, "failed": 0, "rto_worst_seconds": 14.7, "rpo_worst_seconds": 10,
+           "check_mode": false, "resumed_run": null}
 trend:
   description: The comparison of the runs (as written to trend.json), when O(compare_with) is given.
   returned: when compare_with is not empty
@@ -116,7 +118,7 @@ def _read(path):
             report = json.load(handle)
     if (report is None or (report.get("run") or {}).get("status") == "running") and os.path.exists(events):
         return journal.replay(events).build()
-    return report
+    return schema.upgrade(report)
 
 
 def _load(module, path):
@@ -175,6 +177,8 @@ def main():
     summary = report["summary"]
     result = {"changed": changed, "files": files,
               "summary": {"run": report["run"]["id"], "result": report["run"]["result"], "vms": summary["vms"],
+                          "check_mode": report["run"]["check_mode"],
+                          "resumed_run": (report["run"]["resumed"] or {}).get("run_id"),
                           "failed": summary["failed"], "rto_worst_seconds": summary["rto"]["worst_seconds"],
                           "rto_target_seconds": summary["rto"]["target_seconds"],
                           "rpo_worst_seconds": summary["rpo"]["worst_seconds"],

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import yaml
 
+from ansible_collections.vmdr.replication.plugins.module_utils.evidence import timefmt
 from ansible_collections.vmdr.replication.plugins.module_utils.evidence.schema import SCHEMA
 
 EVIDENCE_LINE = re.compile(r"^Run evidence \((\w+)\): (.+)/report\.html$", re.M)
@@ -55,3 +56,8 @@ def check_run_folder(folder, secrets):
         for secret in secrets:
             assert secret not in text, "a lab password appears in %s" % os.path.join(folder, name)
     return report, junit, html
+
+
+def seconds_between(earlier, later):
+    """Seconds from one report time to another."""
+    return timefmt.parse(later) - timefmt.parse(earlier)

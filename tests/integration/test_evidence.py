@@ -225,3 +225,26 @@ def test_a_killed_drill_leaves_evidence_that_renders_as_interrupted(lab, tmp_pat
     assert cleanup.returncode == 0, cleanup.stdout[-3000:]
     removed = [name for v in cleanup.evidence[0]["vms"] for name in v["details"].get("removed", [])]
     assert removed and all(name.endswith("-test") for name in removed)
+
+
+def test_a_check_run_says_so_in_all_three_files_and_reaches_no_verdict(lab, drill):
+    proc = lab.playbook("drill.yml", "--check")
+    report, junit, html = proc.evidence
+    assert "Run evidence (check): " in proc.stdout, proc.stdout[-2000:]
+    run = report["run"]
+    assert run["check_mode"] is True and run["result"] == "check", run
+    assert report["vms"] and all(v["result"] == "check" for v in report["vms"]), report["vms"]
+    for vm in report["vms"]:  # nothing was recovered, so nothing was measured
+        assert vm["rto_seconds"] is None and vm["achieved_rpo_seconds"] is None and vm["recovered_by"] is None, vm
+    assert report["summary"]["check"] == len(report["vms"]) and report["summary"]["passed"] == 0
+    assert report["summary"]["failed"] == 0 and report["summary"]["rto"]["met"] is None
+    suite = junit.find("testsuite")
+    assert "check run: no change made, no verdict" in suite.get("name")
+    assert suite.get("failures") == "0" and suite.get("skipped") == str(len(report["vms"]))
+    props = dict((p.get("name"), p.get("value")) for p in suite.findall("properties/property"))
+    assert props["check_mode"] == "true" and props["result"] == "check"
+    dom = Dom()
+    dom.feed(html)
+    summary = dom.find("section", id="summary")[0]["attrs"]
+    assert summary["data-result"] == "check" and summary["data-check-mode"] == "true"
+    assert "no verdict" in dom.find(id="check-run")[0]["text"] and dom.find(id="result")[0]["text"] == "CHECK"

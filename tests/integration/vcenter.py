@@ -51,10 +51,13 @@ def wait_task(task, timeout=60):
     raise AssertionError("task did not finish")
 
 
-def read_file(lab_site, ca_file, si, ds_path, datacenter):
+def read_file(lab_site, ca_file, si, ds_path, datacenter=None):
+    """GET a datastore file; dcPath is the datacenter's inventory path (site-a keeps its datacenter in a folder)."""
     datastore, path = ds_path[1:].split("] ", 1)
     cookie = si._stub.cookie.split(";", 1)[0]
     base = "https://%s:%s" % (lab_site["hostname"], lab_site["port"])
-    url = "%s/folder/%s?dcPath=%s&dsName=%s" % (base, path, datacenter, datastore)
-    response = requests.get(url, headers={"Cookie": cookie}, verify=ca_file, timeout=60)
+    if datacenter in (None, lab_site.get("datacenter")):
+        datacenter = lab_site.get("datacenter_path") or lab_site["datacenter"]
+    response = requests.get("%s/folder/%s" % (base, path), params={"dcPath": datacenter, "dsName": datastore},
+                            headers={"Cookie": cookie}, verify=ca_file, timeout=120)
     return response.status_code, response.content

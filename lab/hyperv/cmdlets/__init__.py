@@ -5,7 +5,7 @@ from .common import not_modeled
 
 # real Hyper-V cmdlets outside the simulator's scope: they fail with NotModeledBySimulator
 NOT_MODELED = [
-    "New-VM", "Remove-VM", "Set-VM", "Rename-VM", "Save-VM", "Suspend-VM", "Resume-VM", "Restart-VM", "Export-VM",
+    "New-VM", "Set-VM", "Rename-VM", "Save-VM", "Suspend-VM", "Resume-VM", "Restart-VM", "Export-VM",
     "Import-VM", "Checkpoint-VM", "Restore-VMSnapshot", "Remove-VMSnapshot", "Rename-VMSnapshot",
     "Export-VMSnapshot", "Set-VMHost", "Get-VMHardDiskDrive", "Add-VMHardDiskDrive",
     "Remove-VMHardDiskDrive", "New-VHD", "Resize-VHD", "Add-VMNetworkAdapter",

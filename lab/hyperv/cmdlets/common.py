@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from ..ps import convert as C
 from ..ps.commands import Arg, Command, Param
+from ..ps.commands import CommandContext, binding_error
+from ..ps.errors import ErrorRecord, PSError, PSExceptionObj
 from ..ps.values import PSObject
+from . import syntax
 
 CATEGORY = {"InvalidParameter": "InvalidArgument", "InvalidState": "InvalidOperation",
             "InvalidOperation": "InvalidOperation", "OperationFailed": "InvalidOperation",
@@ -31,19 +34,12 @@ class HyperVCommand(Command):
     namespace = "Microsoft.HyperV.PowerShell.Commands"
 
     def invoke(self, interp, call):
-        # `Start-VM $vm`: a VirtualMachine object given positionally binds to -VM (its own parameter set)
-        switches = {p.name.lower() for p in self.all_params() if p.is_switch}
-        for i, a in enumerate(call.args):
-            prev = call.args[i - 1] if i else None
-            if prev is not None and prev.kind == "named" and not prev.has_value and \
-                    not any(s.startswith(prev.name.lower()) for s in switches):
-                continue  # this value belongs to the preceding -Parameter
-            if a.kind == "positional":
-                vals = a.value if isinstance(a.value, list) else [a.value]
-                if vals and all(isinstance(v, PSObject) and VM_T[1] in v.type_names for v in vals) and \
-                        any(p.name == "VM" for p in self.params):
-                    call.args[i] = Arg("named", "VM", a.value, has_value=True)
-                break
+        s = syntax.spec(self.name)
+        if s is not None:
+            named = bind_by_syntax(self, s, interp, call)
+        else:
+            named = None
+            _positional_vm_to_named(self, call)
         hv = interp.host.hyperv
         if hv is not None:
             hv.site.count_cmdlet(hv.host_name, self.name)
@@ -52,7 +48,10 @@ class HyperVCommand(Command):
             interp.host.module_loaded = True
             if interp.preference("ProgressPreference") != "SilentlyContinue":
                 interp.host.write_progress("Preparing modules for first use.", " ", True)
-        return super().invoke(interp, call)
+        out = super().invoke(interp, call)
+        if named is not None and not syntax.writes_output(s, named):
+            return []  # the reference documents no output without -Passthru
+        return out
 
     def _checked_process(self, ctx, b):
         hv = ctx.interp.host.hyperv
@@ -164,6 +163,88 @@ class HyperVCommand(Command):
 
     def projector(self, ctx):
         return self.hv(ctx).projector
+
+
+def _positional_vm_to_named(cmd, call):
+    # `Start-VM $vm`: a VirtualMachine object given positionally binds to -VM (its own parameter set)
+    switches = {p.name.lower() for p in cmd.all_params() if p.is_switch}
+    for i, a in enumerate(call.args):
+        prev = call.args[i - 1] if i else None
+        if prev is not None and prev.kind == "named" and not prev.has_value and \
+                not any(s.startswith(prev.name.lower()) for s in switches):
+            continue  # this value belongs to the preceding -Parameter
+        if a.kind == "positional":
+            vals = a.value if isinstance(a.value, list) else [a.value]
+            if vals and all(isinstance(v, PSObject) and VM_T[1] in v.type_names for v in vals) and \
+                    any(p.name == "VM" for p in cmd.params):
+                call.args[i] = Arg("named", "VM", a.value, has_value=True)
+            break
+
+
+def value_kind(value):
+    """The short type name a value binds by ('VirtualMachine', 'String', ...; None when unknown)."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        return None
+    v = items[0]
+    if isinstance(v, PSObject):
+        for t in v.type_names:
+            for prefix in ("Microsoft.HyperV.PowerShell.", "Microsoft.Vhd.PowerShell."):
+                if t.startswith(prefix):
+                    return t[len(prefix):]
+        return None
+    if isinstance(v, str):
+        return "String"
+    return None
+
+
+def bind_by_syntax(cmd, s, interp, call):
+    """Rewrites call.args to canonical -Name value pairs bound as the real cmdlet binds them (syntax.py); raises the
+    real binding error, or NotModeledBySimulator for a real parameter the simulator does not implement. Returns the
+    canonical names bound."""
+    ctx = CommandContext(interp, cmd, call)
+    named, positional, out = [], [], []
+    args = list(call.args)
+    i = 0
+    try:
+        while i < len(args):
+            a = args[i]
+            if a.kind == "positional":
+                positional.append(a)
+                i += 1
+                continue
+            name = syntax.match_name(s, a.name)
+            if a.has_value or syntax.is_switch(s, name):
+                out.append(Arg("named", name, a.value, has_value=a.has_value, text=a.text, splatted=a.splatted))
+            else:
+                nxt = args[i + 1] if i + 1 < len(args) else None
+                if nxt is None or nxt.kind != "positional":
+                    out.append(Arg("named", name))  # the cmdlet's own binder reports the missing argument
+                else:
+                    out.append(Arg("named", name, nxt.value, has_value=True, text=nxt.text))
+                    i += 1
+            named.append(name)
+            i += 1
+        kinds = [(value_kind(a.value), a.text if a.text is not None else C.to_str(a.value)) for a in positional]
+        piped = call.input is not None
+        set_name, pos_names, dummy = syntax.resolve(s, [n for n in named if n not in syntax.COMMON], kinds, piped,
+                                                    value_kind(call.input) if piped else None)
+    except syntax.BindingProblem as e:
+        raise binding_error(ctx, e.error_id, e.message)
+    for a, name in zip(positional, pos_names):
+        out.append(Arg("named", name, a.value, has_value=True, text=a.text))
+    known = set(p.name for p in cmd.all_params())
+    for a in out:
+        if a.name not in known:
+            rec = ErrorRecord(PSExceptionObj("System.NotSupportedException",
+                                             "The parameter '-%s' of %s exists in the Hyper-V module but is not "
+                                             "modeled by the Hyper-V simulator." % (a.name, cmd.name)),
+                              "NotModeledBySimulator,%s" % cmd.fq_class, "NotImplemented",
+                              invocation=call.invocation, activity=call.name, target=a.name)
+            raise PSError(rec)
+    call.args[:] = out
+    call.parameter_set = set_name
+    return set(a.name for a in out)
 
 
 def not_modeled(names):

@@ -30,9 +30,13 @@ def memory_available_mb(model, host):
 def volume_used_bytes(model, host, letter):
     hw = hardware(model, host)
     vol = [v for v in hw["volumes"] if v["letter"].upper() == letter.upper()][0]
-    disks = sum(d.get("size_gb", 0) for vm in model.vms(host) for d in vm["disks"]
-                if d["path"][:1].upper() == letter.upper())
+    disks = sum(d.get("size_gb", 0) for d in all_disks(model, host) if d["path"][:1].upper() == letter.upper())
     return int((vol.get("used_gb", 0) + disks) * GB)
+
+
+def all_disks(model, host):
+    """Every VHD file on the host: the disks of its VMs, then the files VMs removed with Remove-VM left."""
+    return [d for vm in model.vms(host) for d in vm["disks"]] + list(model.hosts[host].get("files") or [])
 
 
 def _obj(type_name, pairs, text):
@@ -80,24 +84,40 @@ class GetVMHostNumaNode(HyperVCommand):
 class GetVHD(HyperVCommand):
     name = "Get-VHD"
     class_name = "GetVHD"
-    params = [Param("Path", "string[]", position=0, aliases=("FullName",), not_empty=True)] + computer_params()
+    params = [Param("Path", "string[]", position=0, aliases=("FullName",), not_empty=True),
+              Param("VMId", "guid[]", position=0, aliases=("Id",))] + computer_params()
 
     def process(self, ctx, b):
         model = self.model(ctx)
         for host in self.target_hosts(ctx, b):
-            disks = dict((d["path"].lower(), d) for vm in model.vms(host) for d in vm["disks"])
+            attached = set(d["path"].lower() for vm in model.vms(host) for d in vm["disks"])
+            if b.get("VMId") is not None:
+                for gid in b["VMId"]:
+                    vm = model.vm(host, str(gid))
+                    if vm is None:
+                        self.fail(ctx, "InvalidParameter", 'Hyper-V was unable to find a virtual machine with id '
+                                  '"%s".' % gid, target=str(gid))
+                        continue
+                    for d in vm["disks"]:
+                        ctx.write(self._vhd(model, host, d, True))
+                continue
+            disks = dict((d["path"].lower(), d) for d in all_disks(model, host))
             for path in b.get("Path") or []:
                 d = disks.get(path.lower())
                 if d is None:
                     self.fail(ctx, "ObjectNotFound", "Getting the mounted storage instance for the path '%s' failed."
                               % path, target=path)
                     continue
-                size = int(d.get("size_gb", 0) * GB)
-                ctx.write(_obj("Microsoft.Vhd.PowerShell.VirtualHardDisk", [
-                    ("ComputerName", model.hosts[host]["netbios"]), ("Path", d["path"]), ("VhdFormat", "VHDX"),
-                    ("VhdType", "Dynamic"), ("FileSize", size // 4), ("Size", size), ("MinimumSize", size),
-                    ("LogicalSectorSize", 512), ("PhysicalSectorSize", 4096), ("BlockSize", 33554432),
-                    ("Attached", True)], "Microsoft.Vhd.PowerShell.VirtualHardDisk"))
+                ctx.write(self._vhd(model, host, d, path.lower() in attached))
+
+    @staticmethod
+    def _vhd(model, host, d, attached):
+        size = int(d.get("size_gb", 0) * GB)
+        return _obj("Microsoft.Vhd.PowerShell.VirtualHardDisk", [
+            ("ComputerName", model.hosts[host]["netbios"]), ("Path", d["path"]), ("VhdFormat", "VHDX"),
+            ("VhdType", "Dynamic"), ("FileSize", size // 4), ("Size", size), ("MinimumSize", size),
+            ("LogicalSectorSize", 512), ("PhysicalSectorSize", 4096), ("BlockSize", 33554432),
+            ("ParentPath", None), ("Attached", attached)], "Microsoft.Vhd.PowerShell.VirtualHardDisk")
 
 
 class GetVolume(HyperVCommand):

@@ -101,8 +101,9 @@ class ConnectVMNetworkAdapter(HyperVCommand):
     should_process = True
     params = [Param("VMName", "string[]", position=0, not_empty=True), Param("Name", "string[]", position=1),
               Param("SwitchName", "string", position=2), Param("VMNetworkAdapter", ADAPTER_T, pipeline=True),
-              Param("UseAutomaticConnection", "switch"), Param("ResourcePoolName", "string"),
-              Param("Passthru", "switch"), Param("VM", VM_T)] + computer_params()
+              Param("UseAutomaticConnection", "switch"),
+              Param("VMSwitch", ("obj", "Microsoft.HyperV.PowerShell.VMSwitch"), position=2, pipeline=True),
+              Param("Passthru", "switch")] + computer_params()
 
     def process(self, ctx, b):
         model = self.model(ctx)
@@ -111,14 +112,11 @@ class ConnectVMNetworkAdapter(HyperVCommand):
                 if b.get("UseAutomaticConnection"):
                     target = None
                 else:
-                    if not b.get("SwitchName"):
-                        from ..ps.commands import binding_error
-                        raise binding_error(ctx, "AmbiguousParameterSet",
-                                            "Parameter set cannot be resolved using the specified named parameters.")
-                    sw = _switch(model, h, b["SwitchName"])
+                    wanted = b["VMSwitch"].props.get("Name") if b.get("VMSwitch") is not None else b["SwitchName"]
+                    sw = _switch(model, h, wanted)
                     if sw is None:
                         self.fail(ctx, "InvalidParameter", 'Hyper-V was unable to find a virtual switch with name "%s".'
-                                  % b["SwitchName"], target=b["SwitchName"])
+                                  % wanted, target=wanted)
                         continue
                     target = sw["name"]
                 if not ctx.should_process(vm["name"], "Connect-VMNetworkAdapter"):

@@ -203,7 +203,7 @@ class Projector:
             ("LastReplicationTime", _dt(rel.get("last_replication"))),
             ("LastReplicationType", E.VMReplicationType(rel.get("last_type", 0))),
             ("FailedOverReplicationType", E.VMReplicationType(rel.get("failed_over_type", 0))),
-            ("InitialReplicationSize", size if rel.get("role") == "source" else 0),
+            ("InitialReplicationSize", rel.get("initial_bytes", size) if rel.get("role") == "source" else 0),
             ("PendingReplicationSize", pending_bytes(self.model, vm, rel, now)),
             ("AverageReplicationSize", avg), ("MaximumReplicationSize", st["max"]),
             ("AverageReplicationLatency", PSTimeSpan.from_seconds(2) if st["ok"] else None),

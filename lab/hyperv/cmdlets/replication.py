@@ -5,14 +5,15 @@ import copy
 
 from ..model import engine
 from ..model.core import Model
-from ..model.enums import (ReplicationAuthenticationType, VMReplicationMode, VMReplicationRelationshipType,
-                           VMReplicationState)
+from ..model.enums import (ReplicationAuthenticationType, VMReplicationHealthState, VMReplicationMode,
+                           VMReplicationRelationshipType, VMReplicationState)
 from ..ps.commands import Param, binding_error
 from ..ps.statics import check_host_name
 from .common import HyperVCommand, REPL_T, VM_T, computer_params
 from .server import accepts, entry_matches
 
 DAY = 86400
+GB = 1024 ** 3
 
 
 def _in_set(*allowed):
@@ -79,6 +80,19 @@ class ReplicationCommand(HyperVCommand):
             for h, vm in self.resolve_vms(ctx, b, host):
                 yield h, vm
 
+    def each_vm_rel(self, ctx, b):
+        """(host, vm, relationship type) per operand: a VMReplication object names its own relationship."""
+        by_key = {}
+        for obj in b.get("VMReplication") or []:
+            by_key[(obj.hidden.get("host"), obj.hidden.get("vm_id"))] = obj.hidden.get("rel")
+        for h, vm in self.each_vm(ctx, b):
+            key = by_key.get((h, vm["id"]))
+            if key is None:
+                yield h, vm, self.rtype(b)
+            else:
+                yield h, vm, "Extended" if key == "1" or (vm["repl"].get(key) or {}).get("relationship") == \
+                    "Extended" else "Simple"
+
     def not_enabled(self, ctx, vm, error_id="InvalidState"):
         self.fail(ctx, error_id, "Replication is not enabled for virtual machine '%s'." % vm["name"],
                   target=vm["name"])
@@ -129,6 +143,8 @@ class ReplicationCommand(HyperVCommand):
         if not ctx.should_process(vm["name"], op):
             return False
         old = vm["repl"].get("0") or {}
+        if old.get("mode") == "Primary":
+            vm["has_copy"] = True  # an old primary keeps its disks: -UseBackup can start from them
         settings = {k: old.get(k) for k in ("port", "auth", "thumbprint", "frequency", "recovery_history",
                                             "vss_hours", "compression", "bypass_proxy", "kvp", "auto_resync",
                                             "auto_resync_start", "auto_resync_end", "excluded") if k in old}
@@ -563,12 +579,11 @@ class RemoveVMReplication(ReplicationCommand):
     should_process = True
     params = [Param("VMName", "string[]", position=0, not_empty=True), Param("VM", VM_T, pipeline=True),
               Param("VMReplication", REPL_T, pipeline=True),
-              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("RelationshipType",)),
+              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("Relationship",)),
               Param("Passthru", "switch")] + computer_params()
 
     def process(self, ctx, b):
-        rtype = self.rtype(b)
-        for h, vm in self.each_vm(ctx, b):
+        for h, vm, rtype in self.each_vm_rel(ctx, b):
             rel0 = vm["repl"].get("0")
             if rtype == "Extended" and not (rel0 and rel0["mode"] in ("Replica", "ExtendedReplica")):
                 self.fail(ctx, "InvalidParameter", "-ReplicationRelationshipType Extended is valid only for a Replica "
@@ -602,7 +617,8 @@ class GetVMReplication(ReplicationCommand):
               Param("PrimaryServerName", "string", aliases=("PrimaryServer",)),
               Param("ReplicationState", VMReplicationState, aliases=("State",)),
               Param("TrustGroup", "string"), Param("ReplicationMode", VMReplicationMode),
-              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("RelationshipType",))] + \
+              Param("ReplicationHealth", VMReplicationHealthState, aliases=("Health",)),
+              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("Relationship",))] + \
         computer_params()
     health = False
 
@@ -620,23 +636,32 @@ class GetVMReplication(ReplicationCommand):
                     self.fail(ctx, "ObjectNotFound", "Replication is not enabled for virtual machine '%s'."
                               % vm["name"], target=vm["name"], category="ObjectNotFound")
                 continue
-            if "ReplicaServerName" in b and model.resolve_host(b["ReplicaServerName"]) != rel.get("replica"):
-                continue
-            if "PrimaryServerName" in b and model.resolve_host(b["PrimaryServerName"]) != rel.get("primary"):
-                continue
-            if "ReplicationState" in b and b["ReplicationState"].name != rel["state"]:
-                continue
-            if "ReplicationMode" in b and b["ReplicationMode"].name != rel["mode"]:
-                continue
-            ctx.write(proj.health(h, vm, key) if self.health else proj.replication(h, vm, key))
+            # without -ReplicationRelationshipType the middle host of an extended chain returns both relationships
+            # (reference §7)
+            keys = [key] + (["1"] if rtype is None and key == "0" and vm["repl"].get("1") else [])
+            for k in keys:
+                self._write_matching(ctx, b, proj, model, h, vm, k)
+
+    def _write_matching(self, ctx, b, proj, model, h, vm, key):
+        rel = vm["repl"][key]
+        if "ReplicaServerName" in b and model.resolve_host(b["ReplicaServerName"]) != rel.get("replica"):
+            return
+        if "PrimaryServerName" in b and model.resolve_host(b["PrimaryServerName"]) != rel.get("primary"):
+            return
+        if "ReplicationState" in b and b["ReplicationState"].name != rel["state"]:
+            return
+        if "ReplicationMode" in b and b["ReplicationMode"].name != rel["mode"]:
+            return
+        if "ReplicationHealth" in b and b["ReplicationHealth"].name != rel["health"]:
+            return
+        ctx.write(proj.health(h, vm, key) if self.health else proj.replication(h, vm, key))
 
 
 class MeasureVMReplication(GetVMReplication):
     name = "Measure-VMReplication"
     class_name = "MeasureVMReplication"
     health = True
-    params = [p for p in GetVMReplication.params if p.name != "TrustGroup"] + [
-        Param("ReplicationHealth", "string", aliases=("Health",))]
+    params = GetVMReplication.params
 
 
 class ResetVMReplicationStatistics(ReplicationCommand):
@@ -645,7 +670,7 @@ class ResetVMReplicationStatistics(ReplicationCommand):
     should_process = True
     params = [Param("VMName", "string[]", position=0, not_empty=True), Param("VM", VM_T, pipeline=True),
               Param("VMReplication", REPL_T, pipeline=True),
-              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("RelationshipType",)),
+              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("Relationship",)),
               Param("Passthru", "switch")] + computer_params()
 
     def process(self, ctx, b):
@@ -708,7 +733,8 @@ class StartVMInitialReplication(ReplicationCommand):
                 p = model.partner(rel)
                 # the replica must be a copy restored from backup (made a replica with -AsReplica), not the
                 # empty placeholder Enable-VMReplication creates
-                if p is None or p[2]["state"] != "WaitingForInitialReplication" or not p[1].get("restored"):
+                if p is None or p[2]["state"] != "WaitingForInitialReplication" or \
+                        not (p[1].get("restored") or p[1].get("has_copy")):
                     self.fail(ctx, "OperationFailed", "The Replica virtual machine restored from backup was not found "
                                                       "on '%s'." % rel["replica"], target=vm["name"])
                     continue
@@ -717,12 +743,16 @@ class StartVMInitialReplication(ReplicationCommand):
             if start is not None:
                 rel["initial_start_at"] = start.epoch
             elif "DestinationPath" in b:
-                path = b["DestinationPath"].rstrip("\\")
+                # the export goes into a folder <VMName>_<VMId> under the destination (Import-VMInitialReplication's
+                # documented example 2 reads it from there)
+                path = "%s\\%s_%s" % (b["DestinationPath"].rstrip("\\"), vm["name"], vm["id"])
                 engine.start_initial(model, rel, now, mode="export")
                 model.data["media"][path.lower()] = {"vm_id": vm["id"], "host": h, "name": vm["name"],
                                                      "exported_at": now, "path": path}
             else:
                 engine.start_initial(model, rel, now, mode="backup" if b.get("UseBackup") else "network")
+            # a copy from backup (or the replica's own disks) sends only the differences: modeled as nothing
+            rel["initial_bytes"] = 0 if b.get("UseBackup") else sum(d.get("size_gb", 40) for d in vm["disks"]) * GB
             self.mutated(ctx)
             self.passthru(ctx, b, h, vm, key)
 
@@ -765,11 +795,8 @@ class ImportVMInitialReplication(ReplicationCommand):
 
     @staticmethod
     def _find_media(model, path, vm_id):
-        p = path.rstrip("\\").lower()
-        for key, m in model.data["media"].items():
-            if m["vm_id"] == vm_id and (p == key or p.startswith(key + "\\") or key.startswith(p + "\\")):
-                return m
-        return None
+        m = model.data["media"].get(path.rstrip("\\").lower())
+        return m if m is not None and m["vm_id"] == vm_id else None
 
 
 class StopVMInitialReplication(ReplicationCommand):
@@ -812,7 +839,7 @@ class SuspendVMReplication(ReplicationCommand):
     should_process = True
     params = [Param("VMName", "string[]", position=0, not_empty=True), Param("VM", VM_T, pipeline=True),
               Param("VMReplication", REPL_T, pipeline=True),
-              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("RelationshipType",)),
+              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("Relationship",)),
               Param("Passthru", "switch")] + computer_params()
 
     def process(self, ctx, b):
@@ -839,7 +866,7 @@ class ResumeVMReplication(ReplicationCommand):
     should_process = True
     params = [Param("VMName", "string[]", position=0, not_empty=True), Param("VM", VM_T, pipeline=True),
               Param("VMReplication", REPL_T, pipeline=True),
-              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("RelationshipType",)),
+              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("Relationship",)),
               Param("Resynchronize", "switch", aliases=("Resync",)),
               Param("ResynchronizeStartTime", "datetime", aliases=("ResyncStart",)), Param("Continue", "switch"),
               Param("AsJob", "switch"), Param("Passthru", "switch")] + computer_params()
@@ -928,7 +955,7 @@ class StopVMReplication(ReplicationCommand):
     should_process = True
     params = [Param("VMName", "string[]", position=0, not_empty=True), Param("VM", VM_T, pipeline=True),
               Param("VMReplication", REPL_T, pipeline=True),
-              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("RelationshipType",)),
+              Param("ReplicationRelationshipType", VMReplicationRelationshipType, aliases=("Relationship",)),
               Param("Passthru", "switch")] + computer_params()
 
     def process(self, ctx, b):

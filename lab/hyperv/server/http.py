@@ -29,11 +29,12 @@ class WinRMServer(ThreadingHTTPServer):
     request_queue_size = 64
 
     def __init__(self, address, site, host, authenticator, tls_context=None, allow_unencrypted=False,
-                 shells=None):
+                 shells=None, channel_bindings=None):
         self.site = site
         self.host = host
         self.auth = authenticator
         self.tls = tls_context
+        self.channel_bindings = channel_bindings if tls_context is not None else None
         self.allow_unencrypted = allow_unencrypted
         self.shells = shells or ShellManager(site, host)
         super().__init__(address, Handler)
@@ -110,20 +111,24 @@ class Handler(BaseHTTPRequestHandler):
                 if user is None or (srv.tls is None and not srv.allow_unencrypted):
                     self._unauthorized()
                     return None
+                srv.site.count(srv.host, "logons_basic")
                 return user, "basic"
-            if low in ("negotiate", "ntlm") and srv.auth.allow_ntlm:
-                out, done, failed = srv.auth.step_ntlm(ca, scheme, token)
+            if srv.auth.accepts(scheme):
+                out, done, failed = srv.auth.step(ca, scheme, token, srv.host, srv.channel_bindings)
                 if failed:
                     self._unauthorized()
                     return None
                 if not done:
                     self._send(401, headers=[("WWW-Authenticate", "%s %s" % (scheme, out))])
                     return None
-                return ca.user, "ntlm"
+                if out:  # Kerberos mutual authentication: the AP-REP rides on the answer to this request
+                    self.auth_reply = [("WWW-Authenticate", "%s %s" % (scheme, out))]
+                srv.site.count(srv.host, "logons_" + ca.scheme)
+                return ca.user, ca.scheme
             self._unauthorized()
             return None
-        if ca.ntlm_complete:
-            return ca.user, "ntlm"
+        if ca.complete:
+            return ca.user, ca.scheme
         self._unauthorized(rejected=False)
         return None
 
@@ -140,6 +145,7 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self, method):
         url = urlsplit(self.path)
         body = self._read_body()
+        self.auth_reply = []
         path = url.path.rstrip("/").lower()
         if path.startswith("/lab"):
             self._lab(method, url, body)
@@ -152,31 +158,33 @@ class Handler(BaseHTTPRequestHandler):
         if who is None:
             return
         user, scheme = who
-        encrypted = encryption.is_encrypted(self.headers.get("Content-Type"))
-        if encrypted:
-            if not self.conn_auth.ntlm_complete:
+        protocol = encryption.protocol_of(self.headers.get("Content-Type"))
+        if protocol:
+            if not self.conn_auth.complete:
                 self._unauthorized()
                 return
             try:
-                body = encryption.decrypt(self.conn_auth.ntlm, body)
+                body = encryption.decrypt(self.conn_auth.context, body)
             except Exception:
                 log.debug("decrypt failed", exc_info=True)
                 self._unauthorized()
                 return
         if not body:
-            self._send(200)  # authentication-only request (pywinrm primes NTLM encryption this way)
+            # authentication-only request (pywinrm primes message encryption this way)
+            self._send(200, headers=self.auth_reply)
             return
-        if not encrypted and scheme == "ntlm" and self.server.tls is None and not self.server.allow_unencrypted:
+        if (not protocol and scheme in ("ntlm", "kerberos") and self.server.tls is None
+                and not self.server.allow_unencrypted):
             self._unauthorized()
             return
         status, payload = self._wsman(body, user, scheme)
         if payload is None:
             return
-        if encrypted:
-            payload, ctype = encryption.encrypt(self.conn_auth.ntlm, payload)
-            self._send(status, payload, content_type=ctype)
+        if protocol:
+            payload, ctype = encryption.encrypt(self.conn_auth.context, payload, protocol)
+            self._send(status, payload, content_type=ctype, headers=self.auth_reply)
         else:
-            self._send(status, payload)
+            self._send(status, payload, headers=self.auth_reply)
 
     def _wsman(self, body, user, scheme):
         srv = self.server

@@ -198,7 +198,7 @@ func (a *guestAgent) start() {
 			t.booted = true
 			if vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn {
 				t.on = true
-				t.identity = readGuestIdentity(firstDiskFlatFile(vm))
+				t.identity = readGuestIdentity(vm)
 				publishRunning(vm, t.identity)
 			}
 		})
@@ -274,10 +274,8 @@ func (a *guestAgent) reconcile(vm *simulator.VirtualMachine) {
 
 	if custom != nil {
 		// The customized guest saves its new network config to its disk.
-		if file := firstDiskFlatFile(vm); file != "" {
-			if err := writeGuestIdentity(file, custom); err != nil {
-				log.Printf("guest agent: %s: %v", vm.Name, err)
-			}
+		if err := writeGuestIdentity(vm, custom); err != nil {
+			log.Printf("guest agent: %s: %v", vm.Name, err)
 		}
 	}
 
@@ -294,7 +292,7 @@ func (a *guestAgent) reconcile(vm *simulator.VirtualMachine) {
 		t.booted = true
 		t.identity = custom
 		if t.identity == nil {
-			t.identity = readGuestIdentity(firstDiskFlatFile(vm))
+			t.identity = readGuestIdentity(vm)
 		}
 		t.readyAt = time.Now().Add(a.boot)
 		time.AfterFunc(a.boot, a.poke)

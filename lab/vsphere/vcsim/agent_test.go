@@ -203,10 +203,10 @@ func createAndBoot(ctx context.Context, c *vim25.Client, folder *object.Folder, 
 
 	// The guest's identity goes on its disk, as the lab seeding puts it there.
 	vm := simulator.Map.Get(ref).(*simulator.VirtualMachine)
-	var file string
-	simulator.Map.WithLock(vm, func() { file = firstDiskFlatFile(vm) })
 	id := &guestIdentity{Hostname: name, Nics: []nicIdentity{{IP: ip, Prefix: 24}}}
-	if err := writeGuestIdentity(file, id); err != nil {
+	var err2 error
+	simulator.Map.WithLock(vm, func() { err2 = writeGuestIdentity(vm, id) })
+	if err := err2; err != nil {
 		return fmt.Errorf("%s: %v", name, err)
 	}
 

@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/vmware/govmomi/simulator"
-	"github.com/vmware/govmomi/vim25/types"
 )
 
 // Lab convention (lab/README.md): the first 4 KiB of a disk's -flat.vmdk are
@@ -30,49 +26,15 @@ type guestIdentity struct {
 	Nics     []nicIdentity `json:"nics"`
 }
 
-// firstDiskFlatFile returns the host path of the first disk's -flat.vmdk.
-func firstDiskFlatFile(vm *simulator.VirtualMachine) string {
-	if vm.Config == nil {
-		return ""
-	}
-	for _, dev := range vm.Config.Hardware.Device {
-		disk, ok := dev.(*types.VirtualDisk)
-		if !ok {
-			continue
-		}
-		backing, ok := disk.Backing.(types.BaseVirtualDeviceFileBackingInfo)
-		if !ok {
-			return ""
-		}
-		info := backing.GetVirtualDeviceFileBackingInfo()
-		if info.Datastore == nil {
-			return ""
-		}
-		ds, ok := simulator.Map.Get(*info.Datastore).(*simulator.Datastore)
-		if !ok {
-			return ""
-		}
-		rel := info.FileName
-		if i := strings.Index(rel, "] "); i >= 0 {
-			rel = rel[i+2:]
-		}
-		if strings.HasSuffix(rel, ".vmdk") && !strings.HasSuffix(rel, "-flat.vmdk") {
-			rel = strings.TrimSuffix(rel, ".vmdk") + "-flat.vmdk"
-		}
-		return filepath.Join(ds.Info.GetDatastoreInfo().Url, rel)
-	}
-	return ""
-}
-
-func readGuestIdentity(path string) *guestIdentity {
-	f, err := os.Open(path)
+// readGuestIdentity reads the header of the VM's first disk through its chain
+// (a snapshot's redo log or a linked clone reads its parents where it holds
+// nothing). Call it with the VM lock held.
+func readGuestIdentity(vm *simulator.VirtualMachine) *guestIdentity {
+	chain, err := vmChain(vm)
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
-	buf := make([]byte, diskHeaderSize)
-	n, _ := f.Read(buf)
-	buf = buf[:n]
+	buf := chain.ReadAt(0, diskHeaderSize)
 	if !bytes.HasPrefix(buf, []byte(diskMagic)) {
 		return nil
 	}
@@ -88,8 +50,9 @@ func readGuestIdentity(path string) *guestIdentity {
 }
 
 // writeGuestIdentity rewrites only the header block, as a guest OS saving its
-// network config would; the rest of the disk is left alone.
-func writeGuestIdentity(path string, id *guestIdentity) error {
+// network config would, into the head of the disk's chain: a linked clone's
+// parent (a recovery point) is never written.
+func writeGuestIdentity(vm *simulator.VirtualMachine, id *guestIdentity) error {
 	line, err := json.Marshal(id)
 	if err != nil {
 		return err
@@ -100,11 +63,9 @@ func writeGuestIdentity(path string, id *guestIdentity) error {
 	}
 	header := make([]byte, diskHeaderSize)
 	copy(header, content)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0600)
+	chain, err := vmChain(vm)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	_, err = f.WriteAt(header, 0)
-	return err
+	return chain.WriteAt(header, 0)
 }

@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
@@ -20,6 +22,21 @@ import (
 )
 
 const controlPrefix = "/vmdrlab/"
+
+var (
+	diskCallPattern = regexp.MustCompile(`<(?:\w+:)?(CreateSnapshot_Task|RemoveSnapshot_Task|CreateVM_Task|ReconfigVM_Task)[ >]`)
+	methodPattern   = regexp.MustCompile(`<(?:\w+:)?Body[^>]*>\s*<(?:\w+:)?(\w+)`)
+	callsMu         sync.Mutex
+	calls           = map[string]int{} // SOAP method -> calls, for tests (/vmdrlab/calls)
+)
+
+func countCall(body []byte) {
+	if m := methodPattern.FindSubmatch(body); m != nil {
+		callsMu.Lock()
+		calls[string(m[1])]++
+		callsMu.Unlock()
+	}
+}
 
 // wrapHandler adds what the lab needs in front of vcsim's mux:
 //   - /folder (datastore file access) requires a logged-in SOAP session cookie
@@ -45,6 +62,10 @@ func wrapHandler(next http.Handler, agent *guestAgent, user, pass string) http.H
 				return
 			}
 			r.Body = ioutil.NopCloser(bytes.NewReader(body))
+			countCall(body)
+			if diskCallPattern.Match(body) && serveDiskCall(next, w, r, body) {
+				return
+			}
 			if bytes.Contains(body, []byte("CustomizeVM_Task")) {
 				if m, err := simulator.UnmarshalBody(types.TypeFunc(), body); err == nil {
 					if req, ok := m.Body.(*types.CustomizeVM_Task); ok {
@@ -91,6 +112,9 @@ func controlHandler(user, pass string, delays *simulator.DelayConfig) func(http.
 			return
 		}
 		action := strings.TrimPrefix(r.URL.Path, controlPrefix)
+		if serveDiskAction(w, r, action) {
+			return
+		}
 		if action == "delay" {
 			setDelay(w, r, delays)
 			return
@@ -137,7 +161,8 @@ func serveFolder(w http.ResponseWriter, r *http.Request) bool {
 	query := r.URL.Query()
 	ds := findDatastore(query.Get("dcPath"), query.Get("dsName"))
 	if ds == nil {
-		return false
+		http.Error(w, "no datastore "+query.Get("dsName")+" in datacenter "+query.Get("dcPath"), http.StatusNotFound)
+		return true
 	}
 	root := ds.Info.GetDatastoreInfo().Url
 	rel := path.Clean("/" + strings.TrimPrefix(r.URL.Path, "/folder/"))
@@ -157,7 +182,7 @@ func serveFolder(w http.ResponseWriter, r *http.Request) bool {
 			return true
 		}
 		defer f.Close()
-		if _, err := io.Copy(f, r.Body); err != nil {
+		if err := copySparse(f, r.Body); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 		}
 	default:
@@ -167,30 +192,74 @@ func serveFolder(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// findDatastore resolves dcPath as vCenter does: the datacenter's inventory
+// path below the root folder (Folder/Sub/DC). A bare name does not find a
+// datacenter that sits in a folder.
+// copySparse writes the body into f, skipping runs of zero blocks (a thin
+// disk on VMFS does not allocate them either), so a 1 GiB lab disk of zeros
+// costs no host disk space.
+func copySparse(f *os.File, body io.Reader) error {
+	buf := make([]byte, 1<<20)
+	var size int64
+	for {
+		n, err := io.ReadFull(body, buf)
+		if n > 0 {
+			if bytes.Count(buf[:n], []byte{0}) != n {
+				if _, werr := f.WriteAt(buf[:n], size); werr != nil {
+					return werr
+				}
+			}
+			size += int64(n)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return f.Truncate(size)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
 func findDatastore(dcPath, name string) *simulator.Datastore {
 	for _, obj := range simulator.Map.All("Datastore") {
 		ds, ok := obj.(*simulator.Datastore)
 		if !ok || ds.Name != name {
 			continue
 		}
-		if dcPath == "" || datacenterName(ds.Parent) == path.Base(dcPath) {
+		if dcPath == "" || inventoryPath(datacenterAbove(ds.Parent)) == strings.Trim(dcPath, "/") {
 			return ds
 		}
 	}
 	return nil
 }
 
-func datacenterName(ref *types.ManagedObjectReference) string {
+// datacenterAbove is the datacenter above ref, or nil.
+func datacenterAbove(ref *types.ManagedObjectReference) *types.ManagedObjectReference {
 	for ref != nil {
 		obj := simulator.Map.Get(*ref)
 		if dc, ok := obj.(*simulator.Datacenter); ok {
-			return dc.Name
+			self := dc.Self
+			return &self
 		}
 		entity, ok := obj.(mo.Entity)
 		if !ok {
-			return ""
+			return nil
 		}
 		ref = entity.Entity().Parent
 	}
-	return ""
+	return nil
+}
+
+// inventoryPath is the path of ref below the root folder, names joined by '/'.
+func inventoryPath(ref *types.ManagedObjectReference) string {
+	var names []string
+	for ref != nil {
+		entity, ok := simulator.Map.Get(*ref).(mo.Entity)
+		if !ok || entity.Entity().Parent == nil { // the root folder is not part of the path
+			break
+		}
+		names = append([]string{entity.Entity().Name}, names...)
+		ref = entity.Entity().Parent
+	}
+	return strings.Join(names, "/")
 }

@@ -18,6 +18,7 @@ import re
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
 from ansible_collections.vmdr.replication.plugins.module_utils.clients import retry, vsphere_faults
+from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_props import inventory_path
 
 try:
     import requests
@@ -48,37 +49,49 @@ class _StreamBody(object):
     def __init__(self, response, length):
         self._iter = response.iter_content(CHUNK)
         self._buffer = b""
+        self._pos = 0  # read position in _buffer: slicing off the front on every small read would copy it each time
         self.len = length
         self.digest = hashlib.sha256()
         self.sent = 0
         self.broken = None
 
     def read(self, size=-1):
-        while size < 0 or len(self._buffer) < size:
+        while size < 0 or len(self._buffer) - self._pos < size:
             try:
-                self._buffer += next(self._iter)
+                chunk = next(self._iter)
             except StopIteration:
                 break
             except Exception as exc:  # pylint: disable=broad-except
                 self.broken = exc  # the source's side of the stream failed, not the target's
                 raise
-        if size < 0:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:size], self._buffer[size:]
+            self._buffer = self._buffer[self._pos:] + chunk
+            self._pos = 0
+        end = len(self._buffer) if size < 0 else min(len(self._buffer), self._pos + size)
+        data = self._buffer[self._pos:end]
+        self._pos = end
         self.digest.update(data)
         self.sent += len(data)
         return data
 
 
+def datacenter_path(site):
+    """The inventory path of the site's datacenter; a site object without a session (tests) has only its name."""
+    if getattr(site, "si", None) is None or getattr(site, "datacenter", None) is None:
+        return site.datacenter_name
+    return inventory_path(site.si, site.datacenter)
+
+
 class DatastoreHttp(object):
     """File access on one site's datastores, authenticated with the site's SOAP session."""
 
-    def __init__(self, site, timeout=60):
+    def __init__(self, site, timeout=60, dc_path=None):
         if not HAS_REQUESTS:
             raise VmdrError("the python library requests is required", site=site.name, step="datastore transfer")
         self.site = site
         self.timeout = timeout
+        # dcPath is the datacenter's inventory path (Folder/Sub/DC): vCenter answers 404 to a bare name when the
+        # datacenter sits in a folder
+        self.dc_path = dc_path if dc_path is not None else datacenter_path(site)
         self.http = requests.Session()
         # passed on every request: a Session-level verify loses to REQUESTS_CA_BUNDLE in the environment
         self.verify = site.ssl_verify()
@@ -89,7 +102,7 @@ class DatastoreHttp(object):
     def url(self, ds_path):
         datastore, path = parse_ds_path(ds_path)
         return "https://%s:%s/folder/%s?dcPath=%s&dsName=%s" % (
-            self.site.hostname, self.site.port, quote(path), quote(self.site.datacenter_name, safe=""),
+            self.site.hostname, self.site.port, quote(path), quote(self.dc_path, safe=""),
             quote(datastore, safe=""))
 
     def _read_only(self, method, ds_path, **kwargs):
@@ -126,7 +139,8 @@ class DatastoreHttp(object):
     def copy_to(self, src_path, target, dst_path):
         """Stream ``src_path`` on this site to ``dst_path`` on ``target`` (a DatastoreHttp).
 
-        Returns {"bytes", "sha256"} of what was sent; a missing source file returns None.
+        Returns {"bytes", "sha256"} of what was sent. A missing source file raises: a disk without its data
+        must never become a recovery point.
         """
         hint = "Check the datastore and that the user may browse it"
         try:
@@ -137,7 +151,9 @@ class DatastoreHttp(object):
                             hint=hint)
         try:
             if response.status_code == 404:
-                return None
+                raise VmdrError("%s is missing on the source datastore (HTTP 404)" % src_path, site=self.site.name,
+                                step="read source disk", hint="The disk names a file that is not there; check the "
+                                                              "VM's disks, then rerun replica_sync")
             if response.status_code != 200:
                 raise VmdrError("GET %s answered HTTP %s" % (src_path, response.status_code),
                                 site=self.site.name, step="read source disk", hint=hint)
@@ -161,6 +177,20 @@ class DatastoreHttp(object):
             return {"bytes": body.sent, "sha256": body.digest.hexdigest()}
         finally:
             response.close()
+
+    def write(self, ds_path, data):
+        """PUT ``data`` (bytes) as ``ds_path``, replacing the file; never retried. Returns {"bytes", "sha256"}."""
+        try:
+            put = self.http.put(self.url(ds_path), data=data, headers={"Content-Type": "application/octet-stream"},
+                                timeout=self.timeout, verify=self.verify)
+        except Exception as exc:  # pylint: disable=broad-except
+            raise VmdrError("PUT %s failed: %s" % (ds_path, vsphere_faults.describe(exc)[0]), site=self.site.name,
+                            step="write replica disk",
+                            hint="This recovery point was not recorded; rerun replica_sync")
+        if put.status_code not in (200, 201, 204):
+            raise VmdrError("PUT %s answered HTTP %s" % (ds_path, put.status_code), site=self.site.name,
+                            step="write replica disk", hint="Check free space and datastore permissions")
+        return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
     def _broken_put(self, exc, body, src_path, target, dst_path):
         """A copy that failed while streaming. Never retried: the PUT may have written part of the file, or all of

@@ -98,6 +98,26 @@ def retrieve_objects(si, objs, paths, obj_type=None):
     return _collect(si, service_content(si).propertyCollector, spec)
 
 
+def inventory_path(si, obj):
+    """The inventory path of ``obj`` below the root folder, for example ``Region-B/dc-b`` for a datacenter in a
+    folder: what vCenter's datastore HTTP interface wants as ``dcPath``. One read per level, kept on the stub."""
+    stub = si._stub
+    cache = getattr(stub, "_vmdr_inventory_paths", None)
+    if cache is None:
+        cache = stub._vmdr_inventory_paths = {}
+    if obj._moId not in cache:
+        names, current = [], obj
+        while current is not None:
+            rows = retrieve_objects(si, [current], ["name", "parent"], obj_type=type(current))
+            props = rows[0][1] if rows else {}
+            if props.get("parent") is None:  # the root folder is not part of the path
+                break
+            names.append(props["name"])  # vCenter keeps '/' and '%' in names escaped (%2f, %25)
+            current = props["parent"]
+        cache[obj._moId] = "/".join(reversed(names))
+    return cache[obj._moId]
+
+
 def extra_config(props, prefix=None):
     """``config.extraConfig`` as a dict; keyed paths are not reliable on every server, so filter here."""
     values = {}

@@ -14,10 +14,16 @@ started by a short ``-EncodedCommand`` bootstrap.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import atexit
 import base64
 import datetime
+import hashlib
 import json
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
 from ansible_collections.vmdr.replication.plugins.module_utils.clients import retry
@@ -39,6 +45,11 @@ except ImportError:
     REQUEST_ERRORS = ()
 
 TRANSPORTS = ("ntlm", "kerberos", "credssp", "certificate", "basic")
+KINIT_HINT = ("Install the MIT Kerberos client tools (kinit: krb5-user, krb5-workstation) on the controller, or get a "
+              "ticket before (kinit) and leave the password unset")
+NO_TICKET_HINT = ("No usable Kerberos ticket: give the site's password (the module then gets a ticket itself) or run "
+                  "kinit for the user first; check the realm in krb5.conf (KRB5_CONFIG) and that the host's SPN is "
+                  "HTTP/<hostname>")
 # cmd.exe refuses command lines over 8191 characters; keep a margin for "powershell -NoProfile ..."
 MAX_COMMAND_LINE = 8191
 COMMAND_PREFIX = "powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand "
@@ -226,8 +237,43 @@ def error_from(error, vm=None, site=None, step=None):
                      fault={"fqid": fqid, "category": error.get("category"), "type": error.get("type")})
 
 
+# Tickets this process got itself: one private credential cache collection (a DIR: cache in a 0700 folder, one
+# cache per principal in it), removed at exit
+_KERBEROS = {"folder": None, "logins": set()}
+
+
+def kerberos_login(principal, password, site=None, kinit="kinit"):
+    """Gets a ticket for ``principal`` with ``password`` (``kinit``, the password on its standard input) into this
+    process's private credential cache collection, and names the collection in KRB5CCNAME: pywinrm's Kerberos
+    library (pykerberos) reads only the default cache. Once per principal and password."""
+    key = (principal.lower(), hashlib.sha256(password.encode("utf-8")).hexdigest())
+    if key in _KERBEROS["logins"]:
+        return
+    if _KERBEROS["folder"] is None:
+        _KERBEROS["folder"] = tempfile.mkdtemp(prefix="vmdr-krb5cc-")
+        atexit.register(shutil.rmtree, _KERBEROS["folder"], True)
+    cache = "DIR:" + _KERBEROS["folder"]
+    try:
+        proc = subprocess.run([kinit, "-c", cache, principal], input=password + "\n", capture_output=True,
+                              text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise VmdrError("Kerberos login of %s failed: %s could not be run (%s)" % (principal, kinit, exc), site=site,
+                        step="connect", hint=KINIT_HINT)
+    if proc.returncode != 0:
+        text = " ".join(line.strip() for line in (proc.stderr or proc.stdout).splitlines()
+                        if line.strip() and not line.startswith("Password for"))
+        raise VmdrError("Kerberos login of %s failed: %s" % (principal, text or "kinit exited with %d" % proc.returncode),
+                        site=site, step="connect",
+                        hint="Check the user name (user@REALM), the password and the KDC of the realm in krb5.conf")
+    os.environ["KRB5CCNAME"] = cache
+    _KERBEROS["logins"].add(key)
+
+
 class WinrmRunner(object):
     """One Hyper-V host reached over WinRM; ``run`` sends one command and returns the script's ``data``."""
+
+    # (principal, password) while a Kerberos ticket is still to be got (kerberos_login, at the first command)
+    pending_login = None
 
     def __init__(self, site, address, port=5986, username=None, password=None, transport="ntlm", scheme="https",
                  validate_certs=True, ca_path=None, client_cert=None, client_key=None, operation_timeout=20,
@@ -239,6 +285,8 @@ class WinrmRunner(object):
             raise VmdrError("unknown WinRM transport %r" % transport, site=site, step="connect",
                             hint="Use one of %s" % ", ".join(TRANSPORTS))
         self.site = site
+        # without a password, pywinrm uses the default credential cache (a ticket from kinit)
+        self.pending_login = (username, password) if transport == "kerberos" and username and password else None
         self.endpoint = "%s://%s:%s/wsman" % (scheme, address if ":" not in address else "[%s]" % address, port)
         self.commands = 0
         read_timeout = read_timeout or operation_timeout + 10
@@ -313,6 +361,9 @@ class WinrmRunner(object):
                     quietly(self.protocol.close_shell, shell_id, close_session=False)
 
         try:
+            if self.pending_login:
+                kerberos_login(self.pending_login[0], self.pending_login[1], site=self.site)
+                self.pending_login = None
             if read_only:
                 return retry.POLICY.run(attempt, deadline=getattr(self.protocol, "read_timeout_sec", None),
                                         connected=self.commands > 0)
@@ -325,6 +376,8 @@ class WinrmRunner(object):
             hint = "Check the address, port and that WinRM over HTTPS is listening"
             if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
                 hint = "The host's TLS certificate is not trusted: give ca_path with the CA that signed it"
+            elif "authGSSClient" in text:  # pywinrm's Kerberos library found no ticket, or the KDC refused the SPN
+                hint = NO_TICKET_HINT
             message = "WinRM request to %s failed: %s%s" % (self.endpoint, text, retry.attempts_note(exc))
             if sent and not read_only:
                 # a changing command is never sent twice (clients/retry.py)

@@ -15,7 +15,6 @@ from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal im
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.vm_refs import parse_vms
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.base import get_provider
 from ansible_collections.vmdr.replication.plugins.module_utils.clients import vsphere_session, winrm_runner
-from ansible_collections.vmdr.replication.plugins.module_utils.plan import reip as reip_plan
 
 LIBRARIES = {"vsphere": [("pyvmomi", lambda: vsphere_session.HAS_PYVMOMI)],
              "hyperv": [("pywinrm", lambda: winrm_runner.HAS_PYWINRM)]}
@@ -28,7 +27,7 @@ class VmdrModule(object):
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
         self.params = self.module.params
         self.vm_options = vm_options
-        for lib, present in LIBRARIES.get(self.params["provider"], []) + [("netaddr", lambda: reip_plan.HAS_NETADDR)]:
+        for lib, present in LIBRARIES.get(self.params["provider"], []):
             if not present():
                 self.module.fail_json(msg=missing_required_lib(lib))
         problems = Problems()

@@ -24,7 +24,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 .card{border:1px solid #d5dbe1;border-radius:6px;padding:10px 14px;min-width:150px}
 .card .v{font-size:22px;font-weight:600}.card .k{font-size:12px;color:#56606b;text-transform:uppercase}
 .badge{display:inline-block;padding:3px 10px;border-radius:12px;color:#fff;font-weight:600;font-size:14px}
-.passed{background:#2e7d32}.failed{background:#c62828}.incomplete{background:#8d6e00}
+.passed{background:#2e7d32}.failed{background:#c62828}.incomplete{background:#8d6e00}.check{background:#455a64}
+.notice{border-left:4px solid #455a64;background:#eef2f4;padding:6px 10px;margin-top:10px;font-size:14px}
 .met{color:#2e7d32}.missed{color:#c62828}
 table{border-collapse:collapse;font-size:13px;width:100%}th,td{border-bottom:1px solid #e3e7eb;padding:4px 8px;
 text-align:left;vertical-align:top}th{background:#f4f6f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -58,7 +59,9 @@ def _summary(report):
     who = escape(run["user"] or "unknown") + (" via AWX job %s" % escape(str(awx["job_id"])) if awx.get("job_id") else "")
     sites = ", ".join("%s (%s, %s)" % (escape(s["name"]), escape(s["role"]), escape(s["provider"]))
                       for s in report["sites"])
-    out = ['<section id="summary" data-result="%s">' % escape(run["result"]),
+    opening = '<section id="summary" data-result="%s" data-check-mode="%s">' % (
+        escape(run["result"]), "true" if run.get("check_mode") else "false")
+    out = [opening,
            '<h1>%s: %s <span class="badge %s" id="result">%s</span></h1>' % (
                escape(plan["name"] or "Recovery plan"), escape(run["runbook"].replace("_", " ")),
                escape(run["result"]), escape(run["result"].upper())),
@@ -69,6 +72,7 @@ def _summary(report):
                escape(plan["file"] or "-"), escape((plan["sha256"] or "-")[:16]),
                (", git %s%s" % (escape(git["commit"][:12]), " (uncommitted changes)" if git.get("dirty") else ""))
                if git.get("commit") else "", sites or "-"),
+           _notices(run),
            '<div class="cards">',
            '<div class="card" id="vm-counts"><div class="k">VMs passed / total</div><div class="v">%d / %d</div>'
            '<div class="k">%d failed, %d incomplete</div></div>'
@@ -82,6 +86,22 @@ def _summary(report):
         out.append('<h2>Errors</h2><ul id="errors">%s</ul>' % "".join(
             "<li><b>%s</b>: %s</li>" % (escape(e["task"]), escape(e["message"])) for e in report["errors"]))
     out.append("</section>")
+    return "\n".join(out)
+
+
+def _notices(run):
+    """The check-run and resumed-run notices under the title (empty for a plain run)."""
+    out = []
+    if run.get("check_mode"):
+        out.append('<div class="notice" id="check-run">Check run (<code>--check</code>): no change was made, so this '
+                   'run reached no verdict and measured no RTO or RPO.</div>')
+    resumed = run.get("resumed")
+    if resumed:
+        out.append('<div class="notice" id="resumed" data-run="%s">Resumes run <b>%s</b> (started %s, %s, %s). '
+                   '%d VMs were recovered by it, and their recovery point, RPO and RTO are that run\'s: %s.</div>' % (
+                       escape(resumed["run_id"] or "-"), escape(resumed["run_id"] or "-"),
+                       escape(resumed["started"] or "-"), escape(resumed["status"]), escape(resumed["result"]),
+                       len(resumed["vms"]), escape(", ".join(resumed["vms"]) or "none")))
     return "\n".join(out)
 
 
@@ -193,18 +213,21 @@ def _details(report):
     for vm in report["vms"]:
         point = vm["recovery_point"] or {}
         checks = vm["readiness"]
+        by = (vm.get("recovered_by") or {}).get("run_id")
         rows.append(
-            '<tr class="row-%s" data-vm="%s" data-result="%s"><td>%s</td><td class="num">%s</td><td>%s</td>'
-            '<td>%s</td><td>%s</td><td class="num">%s</td><td class="num">%s</td><td>%s</td><td>%s</td></tr>' % (
-                escape(vm["result"]), escape(vm["name"]), escape(vm["result"]), escape(vm["name"]),
+            '<tr class="row-%s" data-vm="%s" data-result="%s" data-recovered-by="%s"><td>%s</td><td class="num">%s'
+            '</td><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td><td class="num">%s</td><td>%s</td>'
+            '<td>%s</td><td>%s</td></tr>' % (
+                escape(vm["result"]), escape(vm["name"]), escape(vm["result"]), escape(by or ""), escape(vm["name"]),
                 escape(str(vm["priority"])) if vm["priority"] is not None else "-", escape(vm["provider"] or "-"),
                 escape(vm["result"]), escape(point.get("time") or "-"),
                 _secs(vm["achieved_rpo_seconds"]), _secs(vm["rto_seconds"]),
+                "this run" if by and by == report["run"]["id"] else escape(by or "-"),
                 "%d/%d passed" % (len([c for c in checks if c["passed"]]), len(checks)) if checks else "-",
                 "<br>".join(escape(r) for r in vm["reasons"]) or "-"))
     return ('<section id="details"><h2>Details</h2><table><thead><tr><th>VM</th><th>Priority</th><th>Provider</th>'
-            '<th>Result</th><th>Recovery point</th><th>Achieved RPO</th><th>RTO</th><th>Readiness</th>'
-            '<th>Why</th></tr></thead><tbody>%s</tbody></table></section>' % "\n".join(rows))
+            '<th>Result</th><th>Recovery point</th><th>Achieved RPO</th><th>RTO</th><th>Recovered by</th>'
+            '<th>Readiness</th><th>Why</th></tr></thead><tbody>%s</tbody></table></section>' % "\n".join(rows))
 
 
 def render(report):

@@ -17,7 +17,7 @@ from ansible_collections.vmdr.replication.plugins.module_utils.evidence.recorder
 from ansible_collections.vmdr.replication.plugins.module_utils.evidence.writer import scrub, usable_secrets
 
 FILE = "events.jsonl"
-EVENTS = ("module_step", "readiness", "task_failed", "finish")
+EVENTS = ("resume", "module_step", "readiness", "task_failed", "finish")
 
 
 class Journal(object):

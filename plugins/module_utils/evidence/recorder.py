@@ -63,6 +63,9 @@ class VmTrack(object):
         self.ready_at = None
         self.recovered = False
         self.details = {}
+        # the run whose figures this VM reports ({run_id, started}); an earlier run when this one found it recovered
+        self.recovered_by = None
+        self.earlier = None  # the earlier run's figures of a VM this run found recovered (RunRecorder.resume)
 
 
 class RunRecorder(object):
@@ -79,6 +82,9 @@ class RunRecorder(object):
         self.errors = []
         self.vms = {}
         self.order = []
+        self.check_mode = bool(self.context.get("check_mode"))
+        self.resumed = None
+        self._earlier_vms = {}
         self._plan_vms = {}
         for vm in self.plan.get("vms") or []:
             if isinstance(vm, dict) and vm.get("name"):
@@ -116,23 +122,48 @@ class RunRecorder(object):
                            "status": status, "vms": len(vm_results or []), "failed_vms": failed_vms,
                            "error": message if status == "failed" else None})
 
+    def resume(self, run, vms):
+        """The latest earlier run of this runbook and plan (earlier_run.py): ``run`` {run_id, started, status,
+        result}, ``vms`` {name: figures} of the VMs it recovered (recovery_point, achieved_rpo_seconds, ready_at and
+        recovered_started as epoch, recovered_by, readiness_checked). A VM that this run's recovery step finds
+        already recovered (unchanged) reports these figures, not this run's."""
+        if run.get("status") != "complete":
+            self.resumed = dict(run)
+        self._earlier_vms = dict(vms or {})
+
     def _take_details(self, track, name, item, started, finished, failed):
         for key in VM_DETAILS:
             if item.get(key) not in (None, "", []):
                 track.details[key] = item[key]
+        if self.check_mode:
+            return  # a check run changes nothing: it recovers nothing and measures no RPO or RTO
+        recovery = name in RECOVERY_STEPS and not failed
+        # the module reports a VM it found recovered already (by an earlier run) as unchanged
+        found_recovered = item.get("changed") is False
+        earlier = self._earlier_vms.get(track.name) if recovery and found_recovered else None
+        if earlier is not None:
+            track.recovered, track.earlier = True, earlier
+            track.recovery_point, track.achieved_rpo = earlier.get("recovery_point"), earlier.get("achieved_rpo_seconds")
+            track.ready_at = earlier.get("ready_at")
+            track.recovered_by = {"run_id": earlier.get("recovered_by"), "started": earlier.get("recovered_started")}
+            return
         point = item.get("recovery_point")
         if isinstance(point, dict) and name in RECOVERY_STEPS + ("sync",):
             point_time = timefmt.parse(point.get("time"))
             track.recovery_point = {"id": point.get("id"), "time": timefmt.iso(point_time) if point_time else None}
             if name in RECOVERY_STEPS:
                 rpo = item.get("achieved_rpo_seconds")
-                if rpo is None and point_time is not None:
+                if rpo is None and point_time is not None and not found_recovered:
                     rpo = started - point_time
                 track.achieved_rpo = rpo
-        if name in RECOVERY_STEPS and not failed:
+        if recovery:
             track.recovered = True
             ready = item.get("time_to_ready_seconds")
-            track.ready_at = started + float(ready) if ready is not None else finished
+            track.ready_at = started + float(ready) if ready is not None else (None if found_recovered else finished)
+            # unchanged with no earlier evidence: recovered by a run whose journal is not in the report dir, so its
+            # RTO (from that run's start) and its achieved RPO are unknown, not this run's
+            track.recovered_by = None if found_recovered else {"run_id": self.context.get("run_id"),
+                                                               "started": self.started}
 
     def readiness(self, task, at, item):
         """One readiness check of one VM: vm, check ({type, target} or text), passed, elapsed_seconds, message."""
@@ -172,16 +203,22 @@ class RunRecorder(object):
                 reasons.append("%s failed: %s" % (step["step"], step.get("error")))
         ready_at = track.ready_at
         checks = track.readiness
+        # an earlier run that recovered the VM and passed its readiness checks fixed when it was ready; this run's
+        # checks can still fail it, but passing again does not move its ready time
+        ready_known = track.earlier is not None and track.earlier.get("readiness_checked") and ready_at is not None
         if checks:
             failed_checks = [c for c in checks if not c["passed"]]
             for check in failed_checks:
                 reasons.append("readiness check %s failed: %s" % (check["check"], check["message"]))
             if failed_checks:
                 ready_at = None
-            elif ready_at is not None:
-                ready_at = max([ready_at] + [c["at"] for c in checks])
-        rto = ready_at - self.started if ready_at is not None and self.started is not None else None
-        if judged and self.status == "complete" and not track.recovered and not reasons:
+            elif not ready_known and (ready_at is not None or track.earlier is not None):
+                ready_at = max([ready_at or 0] + [c["at"] for c in checks])
+        origin = (track.recovered_by or {}).get("started")
+        rto = ready_at - origin if ready_at is not None and origin is not None else None
+        if self.check_mode:
+            reasons = [reason.replace(" failed: ", " failed in check mode: ", 1) for reason in reasons]
+        elif judged and self.status == "complete" and not track.recovered and not reasons:
             reasons.append("not recovered in this run")
         rto_target, rpo_target = targets.get("rto_seconds"), targets.get("rpo_seconds")
         if judged and rto is not None and rto_target is not None and rto > float(rto_target):
@@ -189,7 +226,9 @@ class RunRecorder(object):
         if judged and track.achieved_rpo is not None and rpo_target is not None \
                 and track.achieved_rpo > float(rpo_target):
             reasons.append("RPO target missed: %.1f s of changes lost, target %s s" % (track.achieved_rpo, rpo_target))
-        if reasons:
+        if self.check_mode:
+            result = "check"  # a check run reaches no verdict: it changed nothing, so nothing was proven
+        elif reasons:
             result = "failed"
         elif self.status != "complete" and (not track.recovered if judged else not track.steps):
             result = "incomplete"
@@ -217,6 +256,8 @@ class RunRecorder(object):
             "ready_at": timefmt.iso(verdict["ready_at"]),
             "rto_seconds": timefmt.seconds(verdict["rto_seconds"]),
             "rto_target_seconds": verdict["rto_target_seconds"],
+            "recovered_by": {"run_id": track.recovered_by["run_id"],
+                             "started": timefmt.iso(track.recovered_by["started"])} if track.recovered_by else None,
             "steps": [dict(s, started=timefmt.iso(s["started"]), finished=timefmt.iso(s["finished"]),
                            duration_seconds=timefmt.seconds(s["finished"] - s["started"])) for s in track.steps],
             "readiness": [dict(c, at=timefmt.iso(c["at"])) for c in track.readiness],
@@ -238,6 +279,15 @@ class RunRecorder(object):
                 out.append({"name": name, "role": site.get("role") or roles.get(name, "other"),
                             "provider": site.get("provider", "vsphere")})
         return out
+
+    def _resumed_entry(self):
+        """The killed (or unfinished) run this run continued, and the VMs whose figures come from it."""
+        if self.resumed is None:
+            return None
+        taken = [name for name in self.order if self.vms[name].earlier is not None
+                 and (self.vms[name].recovered_by or {}).get("run_id") is not None]
+        return {"run_id": self.resumed.get("run_id"), "started": timefmt.iso(self.resumed.get("started")),
+                "status": self.resumed.get("status"), "result": self.resumed.get("result"), "vms": taken}
 
     @staticmethod
     def _worst(vms, key, target_key):
@@ -263,14 +313,17 @@ class RunRecorder(object):
             out.append({"priority": priority, "vms": [v["name"] for v in members],
                         "started": timefmt.iso(min(starts)) if starts else None,
                         "ready_at": timefmt.iso(max(readies)) if readies and len(readies) == len(members) else None,
-                        "result": "failed" if any(v["result"] == "failed" for v in members) else
+                        "result": "check" if self.check_mode else
+                                  "failed" if any(v["result"] == "failed" for v in members) else
                                   ("passed" if all(v["result"] == "passed" for v in members) else "incomplete")})
         return out
 
     def build(self):
         vms = [self._vm_entry(self.vms[name]) for name in self.order]
         failed = [v for v in vms if v["result"] == "failed"]
-        if failed or self.errors:
+        if self.check_mode:
+            result = "check"
+        elif failed or self.errors:
             result = "failed"
         elif self.status != "complete":
             result = "incomplete"
@@ -287,6 +340,8 @@ class RunRecorder(object):
                 "mode": self.context.get("mode"),
                 "status": self.status,
                 "result": result,
+                "check_mode": self.check_mode,
+                "resumed": self._resumed_entry(),
                 "started": timefmt.iso(self.started),
                 "finished": timefmt.iso(self.finished),
                 "duration_seconds": timefmt.seconds(duration),
@@ -310,6 +365,7 @@ class RunRecorder(object):
                 "passed": len([v for v in vms if v["result"] == "passed"]),
                 "failed": len(failed),
                 "incomplete": len([v for v in vms if v["result"] == "incomplete"]),
+                "check": len([v for v in vms if v["result"] == "check"]),
                 "rto": self._worst(vms, "rto_seconds", "rto_target_seconds"),
                 "rpo": self._worst(vms, "achieved_rpo_seconds", "rpo_target_seconds"),
             },

@@ -11,12 +11,15 @@ A new field that readers may ignore keeps the version; renaming or removing one 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-SCHEMA_ID = "https://github.com/vmdr-replication/vmdr.replication/schemas/run-report-1.json"
-SCHEMA_VERSION = 1
+SCHEMA_ID = "https://github.com/vmdr-replication/vmdr.replication/schemas/run-report-2.json"
+SCHEMA_VERSION = 2
+SCHEMA_ID_1 = "https://github.com/vmdr-replication/vmdr.replication/schemas/run-report-1.json"
 
 _TIME = {"type": ["string", "null"]}
 _SECONDS = {"type": ["number", "null"]}
-_RESULT = {"enum": ["passed", "failed", "incomplete"]}
+_RESULT = {"enum": ["passed", "failed", "incomplete", "check"]}
+_RECOVERED_BY = {"type": ["object", "null"], "required": ["run_id", "started"],
+                 "properties": {"run_id": {"type": ["string", "null"]}, "started": _TIME}}
 _TARGET_CHECK = {
     "type": "object",
     "required": ["target_seconds", "worst_seconds", "met", "missed_by"],
@@ -34,7 +37,8 @@ _STEP = {
 _VM = {
     "type": "object",
     "required": ["name", "priority", "provider", "result", "reasons", "recovery_point", "achieved_rpo_seconds",
-                 "rpo_target_seconds", "ready_at", "rto_seconds", "rto_target_seconds", "steps", "readiness"],
+                 "rpo_target_seconds", "ready_at", "rto_seconds", "rto_target_seconds", "recovered_by", "steps",
+                 "readiness"],
     "properties": {
         "name": {"type": "string"},
         "priority": {"type": ["integer", "null"]},
@@ -50,6 +54,7 @@ _VM = {
         "ready_at": _TIME,
         "rto_seconds": _SECONDS,
         "rto_target_seconds": _SECONDS,
+        "recovered_by": _RECOVERED_BY,
         "steps": {"type": "array", "items": _STEP},
         "readiness": {"type": "array", "items": {
             "type": "object", "required": ["check", "passed", "at"],
@@ -69,11 +74,16 @@ SCHEMA = {
         "schema_version": {"enum": [SCHEMA_VERSION]},
         "run": {
             "type": "object",
-            "required": ["id", "runbook", "mode", "status", "result", "started", "finished", "duration_seconds",
-                         "user", "controller", "awx", "versions"],
+            "required": ["id", "runbook", "mode", "status", "result", "check_mode", "resumed", "started", "finished",
+                         "duration_seconds", "user", "controller", "awx", "versions"],
             "properties": {
                 "id": {"type": "string"}, "runbook": {"type": "string"}, "mode": {"type": "string"},
                 "status": {"enum": ["running", "complete", "interrupted"]}, "result": _RESULT,
+                "check_mode": {"type": "boolean"},
+                "resumed": {"type": ["object", "null"], "required": ["run_id", "started", "status", "result", "vms"],
+                            "properties": {"run_id": {"type": ["string", "null"]}, "started": _TIME,
+                                           "status": {"enum": ["running", "complete", "interrupted"]},
+                                           "result": _RESULT, "vms": {"type": "array", "items": {"type": "string"}}}},
                 "started": _TIME, "finished": _TIME, "duration_seconds": _SECONDS,
                 "user": {"type": ["string", "null"]}, "controller": {"type": ["string", "null"]},
                 "awx": {"type": ["object", "null"]}, "versions": {"type": "object"},
@@ -96,9 +106,10 @@ SCHEMA = {
                            "provider": {"type": "string"}}}},
         "summary": {
             "type": "object",
-            "required": ["vms", "passed", "failed", "incomplete", "rto", "rpo"],
+            "required": ["vms", "passed", "failed", "incomplete", "check", "rto", "rpo"],
             "properties": {"vms": {"type": "integer"}, "passed": {"type": "integer"}, "failed": {"type": "integer"},
-                           "incomplete": {"type": "integer"}, "rto": _TARGET_CHECK, "rpo": _TARGET_CHECK},
+                           "incomplete": {"type": "integer"}, "check": {"type": "integer"}, "rto": _TARGET_CHECK,
+                           "rpo": _TARGET_CHECK},
         },
         "groups": {"type": "array", "items": {
             "type": "object", "required": ["priority", "vms", "started", "ready_at", "result"],
@@ -112,6 +123,23 @@ SCHEMA = {
         "vms": {"type": "array", "items": _VM},
     },
 }
+
+
+def upgrade(report):
+    """A report of schema version 1 as version 2 (what version 1 could not say is false or unknown); any other
+    document is returned as it is, for ``problems`` to judge."""
+    if not isinstance(report, dict) or report.get("schema_version") != 1 or report.get("schema") != SCHEMA_ID_1:
+        return report
+    out = dict(report, schema=SCHEMA_ID, schema_version=SCHEMA_VERSION)
+    out["run"] = dict(report.get("run") or {}, check_mode=False, resumed=None)
+    out["summary"] = dict(report.get("summary") or {}, check=0)
+    run = out["run"]
+    # version 1 counted every RTO from the start of its own run
+    by = {"run_id": run.get("id"), "started": run.get("started")}
+    out["vms"] = [dict(vm, recovered_by=by if vm.get("rto_seconds") is not None else None) if isinstance(vm, dict)
+                  else vm for vm in report.get("vms") or []]
+    return out
+
 
 _TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
 

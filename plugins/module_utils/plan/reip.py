@@ -18,15 +18,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
-import importlib.util
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError
 from ansible_collections.vmdr.replication.plugins.module_utils.plan import addresses
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.addresses import overlap_errors
-
-# This module computes addresses with the standard library. The providers still import netaddr; module_runner
-# reads HAS_NETADDR to name it when it is missing. Nothing here needs it.
-HAS_NETADDR = importlib.util.find_spec("netaddr") is not None
 
 UNMATCHED = ("fail", "keep")
 RULE_KEYS = ("source", "target", "gateway", "dns", "dns_suffix")

@@ -244,7 +244,7 @@ def _reip_problems(plan):
 def _rule_problem(index, rule):
     """What the re-IP planner would refuse in one well-typed rule (subnets, gateway, DNS), or None."""
     keys = ("source", "target", "gateway", "dns", "dns_suffix")
-    if not reip.HAS_NETADDR or not isinstance(rule, dict) or set(rule) - set(keys):
+    if not isinstance(rule, dict) or set(rule) - set(keys):
         return None
     if not all(isinstance(rule.get(k), str) for k in ("source", "target")) or \
             not isinstance(rule.get("gateway", ""), str) or \

@@ -91,7 +91,7 @@ class HvLab(object):
         b64 = base64.b64encode(vm.encode("utf-8")).decode("ascii")
         return self.ps(host, "$n = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('%s'))\n"
                              "$vm = @(Get-VM | Where-Object { $_.Name -eq $n })[0]\n"
-                             "$r = Get-VMReplication -VM $vm\n"
+                             "$r = @(Get-VMReplication -VM $vm)[0]\n"
                              "ConvertTo-Json -Compress -InputObject @{ mode = $r.ReplicationMode.ToString(); "
                              "state = $r.ReplicationState.ToString(); frequency = $r.ReplicationFrequencySec; "
                              "history = $r.RecoveryHistory }" % b64)

@@ -99,7 +99,7 @@ def test_fact04_failover_preconditions(hv):
 def test_fact05_test_failover_vm(hv):
     hv.replicate()
     hv.ok(B, "Set-VMNetworkAdapter -VMName hv-web-01 -TestReplicaSwitchName dr-test")
-    out = hv.ok(B, "$t = Start-VMFailover -VMName hv-web-01 -AsTest -Confirm:$false\n"
+    out = hv.ok(B, "$t = Start-VMFailover -VMName hv-web-01 -AsTest -Passthru -Confirm:$false\n"
                    "[ordered]@{Name=$t.Name; Mode=$t.ReplicationMode.ToString(); Switch=$t.NetworkAdapters[0].SwitchName;"
                    " Same=($t.Id -eq (Get-VM hv-web-01).Id)}")
     assert out == [{"Name": "hv-web-01 - Test", "Mode": "TestReplica", "Switch": "dr-test", "Same": False}]

@@ -70,7 +70,7 @@ def test_a_guest_without_kvp_keeps_its_own_address(hv, failover):
         vm = "hv-web-01"
     else:
         hv.ok(B, "Set-VMNetworkAdapter -VMName hv-web-01 -TestReplicaSwitchName dr-test\n"
-                 "Start-VMFailover -VMName hv-web-01 -AsTest -Confirm:$false | Start-VM")
+                 "Start-VMFailover -VMName hv-web-01 -AsTest -Passthru -Confirm:$false | Start-VM")
         vm = "hv-web-01 - Test"
     assert hv.ok(B, "(Get-VMNetworkAdapter -VMName $in.vm).IPAddresses", vm=vm) == ["10.10.1.41"]
     # the failover settings are there; the guest did not apply them

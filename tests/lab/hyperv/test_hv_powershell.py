@@ -68,7 +68,7 @@ def test_injection_attempt_stays_data(hv):
     out = json.loads(res.out)
     assert out["found"] == 0 and out["name"] == evil
     assert out["err"] == 'Hyper-V was unable to find a virtual machine with name "%s".' % evil
-    assert hv.ok(A, "Get-VM | ForEach-Object { $_.State.ToString() }") == ["Running", "Running"]
+    assert hv.ok(A, "Get-VM | ForEach-Object { $_.State.ToString() }") == ["Off", "Off", "Running", "Running"]
     # the same payload as a replica server name is validated as data too
     err = hv.fails(A, "Enable-VMReplication -VMName hv-web-01 -ReplicaServerName $in.s -ReplicaServerPort 80 "
                       "-AuthenticationType Kerberos", "InvalidParameter,Microsoft.HyperV.PowerShell.Commands."
@@ -231,7 +231,7 @@ def test_positional_vm_objects_and_pipeline_binding(hv):
 Stop-VM $vm -TurnOff -Confirm:$false
 (Get-VM -Name hv-web-01).State.ToString()
 Get-VM -Name hv-web-01 | Start-VM -Passthru | ForEach-Object { $_.State.ToString() }
-Get-VM | Get-VMNetworkAdapter | ForEach-Object { $_.SwitchName }
+Get-VM -Name hv-*-01 | Where-Object State -eq 'Running' | Get-VMNetworkAdapter | ForEach-Object { $_.SwitchName }
 """)
     assert data == ["Off", "Running", "prod-db", "prod-web"]
 

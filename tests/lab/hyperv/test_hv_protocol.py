@@ -73,7 +73,7 @@ def test_long_script_through_environment_variable_bootstrap(hv):
     p.cleanup_command(shell, cmd)
     p.close_shell(shell)
     assert code == 0, err
-    assert json.loads(out) == ["hv-db-01", "hv-web-01"]
+    assert json.loads(out) == ["hv-app-01", "hv-chain-01", "hv-db-01", "hv-web-01"]
 
 
 def test_shell_code_page_decides_stdout_encoding(hv):
@@ -168,7 +168,7 @@ def test_fault_named_cmdlet_fails_with_given_error(hv):
     assert hv.ok(B, "(Get-VMReplicationServer).ReplicationEnabled") == [True]  # count exhausted
     hv.lab("/fault", body={"host": A, "cmdlet": "Get-VM", "count": 5})
     hv.lab("/fault/clear")
-    assert len(hv.ok(A, "Get-VM | ForEach-Object Name")) == 2
+    assert len(hv.ok(A, "Get-VM | ForEach-Object Name")) == 4
 
 
 def test_time_hook_and_acceleration(hv):

@@ -27,7 +27,10 @@ def test_row01_enable_replication(hv):
              "-AuthenticationType Kerberos")
     ext = hv.repl(B, WEB, "Extended")
     assert (ext["Relationship"], ext["State"], ext["Replica"]) == ("Extended", "ReadyForInitialReplication", C)
-    assert hv.repl(B, WEB)["Mode"] == "Replica"  # the simple relationship is untouched
+    assert hv.repl(B, WEB, "Simple")["Mode"] == "Replica"  # the simple relationship is untouched
+    # without -ReplicationRelationshipType the middle host returns both relationships (reference §7)
+    both = hv.ok(B, "Get-VMReplication -VM (Get-VM hv-web-01) | ForEach-Object { \"$($_.ReplicationRelationshipType)\" }")
+    assert both == ["Simple", "Extended"]
     assert hv.repl(C, WEB)["Mode"] == "ExtendedReplica"
     hv.fails(B, "Enable-VMReplication hv-web-01 hv-c1.lab.local 80 Kerberos", fq("InvalidState", "EnableVMReplication"))
     hv.fails(C, "Enable-VMReplication hv-web-01 hv-a1.lab.local 80 Kerberos", fq("OperationFailed", "EnableVMReplication"))
@@ -117,9 +120,12 @@ def test_row04_import_initial_replication(hv):
     assert hv.state(A, WEB) == "InitialReplicationInProgress"  # waits for the import, not for time
     hv.fails(B, "Import-VMInitialReplication -VMName hv-web-01 -Path 'F:\\elsewhere'",
              fq("OperationFailed", "ImportVMInitialReplication"))
-    hv.ok(B, "Import-VMInitialReplication -VMName hv-web-01 -Path 'E:\\IR'")
-    assert (hv.state(A, WEB), hv.state(B, WEB)) == ("Replicating", "Replicating")
+    # the export is in the folder <VMName>_<VMId> under the destination, as the cmdlet reference's example reads it
     hv.fails(B, "Import-VMInitialReplication -VMName hv-web-01 -Path 'E:\\IR'",
+             fq("OperationFailed", "ImportVMInitialReplication"))
+    hv.ok(B, "$v = Get-VM hv-web-01; Import-VMInitialReplication -VMName hv-web-01 -Path ('E:\\IR\\' + $v.Name + '_' + $v.Id)")
+    assert (hv.state(A, WEB), hv.state(B, WEB)) == ("Replicating", "Replicating")
+    hv.fails(B, "$v = Get-VM hv-web-01; Import-VMInitialReplication -VMName hv-web-01 -Path ('E:\\IR\\' + $v.Name + '_' + $v.Id)",
              fq("InvalidState", "ImportVMInitialReplication"))
 
 
@@ -225,7 +231,7 @@ def test_row10_failover_on_replica(hv):
 
 def test_row11_test_failover(hv):
     hv.replicate()
-    out = hv.ok(B, "Start-VMFailover -VMName hv-web-01 -AsTest -Confirm:$false | ForEach-Object { [ordered]@{ "
+    out = hv.ok(B, "Start-VMFailover -VMName hv-web-01 -AsTest -Passthru -Confirm:$false | ForEach-Object { [ordered]@{ "
                    "Name=$_.Name; Mode=$_.ReplicationMode.ToString(); State=$_.State.ToString(); "
                    "Switch=@($_.NetworkAdapters)[0].SwitchName } }")
     assert out == [{"Name": "hv-web-01 - Test", "Mode": "TestReplica", "State": "Off", "Switch": None}]
@@ -238,7 +244,7 @@ def test_row11_test_failover(hv):
 
 def test_row12_stop_failover_removes_test_vm_first(hv):
     hv.replicate()
-    hv.ok(B, "Start-VMFailover -VMName hv-web-01 -AsTest -Confirm:$false | Start-VM\n"
+    hv.ok(B, "Start-VMFailover -VMName hv-web-01 -AsTest -Passthru -Confirm:$false | Start-VM\n"
              "Start-VMFailover -VMName hv-web-01 -Confirm:$false")
     assert hv.ok(B, "(Get-VM -Name 'hv-web-01 - Test').State.ToString()") == ["Running"]
     hv.ok(B, "Stop-VMFailover -VMName hv-web-01")

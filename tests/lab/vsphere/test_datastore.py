@@ -7,7 +7,7 @@ HEADER = 4096
 def _get(vsphere_lab, site_name, ds_path, **kwargs):
     site = vsphere_lab["sites"][site_name]
     return requests.get("https://%s:%d/folder/%s" % (site["hostname"], site["port"], ds_path),
-                        params={"dcPath": site["datacenter"], "dsName": site["datastore"]},
+                        params={"dcPath": site["datacenter_path"], "dsName": site["datastore"]},
                         verify=vsphere_lab["ca_file"], timeout=10, **kwargs)
 
 
@@ -42,3 +42,18 @@ def test_folder_requires_credentials_or_a_session(vsphere_lab, site_si):
     assert with_session.status_code == 206 and with_session.content.startswith(b"VMDRLAB1\n")
     bogus = _get(vsphere_lab, "site-a", path, headers={"Range": "bytes=0-15", "Cookie": "vmware_soap_session=x"})
     assert bogus.status_code == 401
+
+
+def test_dcpath_is_the_inventory_path_and_a_bare_name_is_refused_in_a_folder(vsphere_lab):
+    """site-a keeps its datacenter in a folder: vCenter's /folder wants the inventory path, not the name."""
+    site = vsphere_lab["sites"]["site-a"]
+    assert site["datacenter_path"] == "region-a/" + site["datacenter"]
+    path = "app-web-01/app-web-01.vmdk"
+    auth = (site["username"], site["password"])
+    url = "https://%s:%d/folder/%s" % (site["hostname"], site["port"], path)
+    for dc_path, status in ((site["datacenter_path"], 200), (site["datacenter"], 404), ("other/" + site["datacenter"],
+                                                                                        404)):
+        r = requests.get(url, params={"dcPath": dc_path, "dsName": site["datastore"]}, auth=auth,
+                         verify=vsphere_lab["ca_file"], timeout=10)
+        assert r.status_code == status, dc_path
+    assert b'RW 2048 VMFS "app-web-01-flat.vmdk"' in r.content or status == 404

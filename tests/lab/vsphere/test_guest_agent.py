@@ -94,7 +94,7 @@ def _customization(hostname, ip, mask, gateway):
 def _flat_header(vsphere_lab, name):
     site = vsphere_lab["sites"]["site-a"]
     r = requests.get("https://%s:%d/folder/%s/%s-flat.vmdk" % (site["hostname"], site["port"], name, name),
-                     params={"dcPath": site["datacenter"], "dsName": site["datastore"]},
+                     params={"dcPath": site["datacenter_path"], "dsName": site["datastore"]},
                      headers={"Range": "bytes=0-4095"}, auth=(site["username"], site["password"]),
                      verify=vsphere_lab["ca_file"], timeout=10)
     assert r.status_code == 206
@@ -125,7 +125,7 @@ def test_copied_disk_boots_with_the_source_identity(vsphere_lab, site_si, vconne
     vm = scratch_vm("lab-copy-01", "10.10.1.92")
     vconnect.wait_task(si, vm.PowerOffVM_Task())
     base = "https://%s:%d/folder/" % (site["hostname"], site["port"])
-    params = {"dcPath": site["datacenter"], "dsName": site["datastore"]}
+    params = {"dcPath": site["datacenter_path"], "dsName": site["datastore"]}
     kw = dict(params=params, auth=(site["username"], site["password"]), verify=vsphere_lab["ca_file"], timeout=10)
     source = requests.get(base + "app-web-01/app-web-01-flat.vmdk", **kw)
     assert source.status_code == 200

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import InputError, VmdrError
-from ansible_collections.vmdr.replication.plugins.module_utils.plan import rpo
+from ansible_collections.vmdr.replication.plugins.module_utils.plan import rpo, unreadable_site
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import inventory, scripts, settings
 
 STEP = "read replication"
@@ -36,8 +36,10 @@ def info(p, refs):
             data, now = read_all_hosts(p, role, payload)
         if data is not None:
             sides[role] = (data.get("vms") or [], now)
+    unread = [unreadable_site.Unread(role, p.unreachable[role].site, p.unreachable[role])
+              for role in ("source", "target") if role in p.unreachable]
     if not sides:
-        raise p.unreachable.get("target") or p.unreachable.get("source")
+        raise unreadable_site.nothing_read(unread)
     pairs, order = {}, []
     for role in ("source", "target"):
         if role not in sides:
@@ -54,7 +56,8 @@ def info(p, refs):
                 order.append(label)
             pairs[label][role] = item
             pairs[label]["now"] = pairs[label]["now"] or now
-    return [entry(label, pairs[label]) for label in order]
+    # a site given that could not be read fails the call: the rule of every provider (plan/unreadable_site.py)
+    return unreadable_site.check([entry(label, pairs[label]) for label in order], unread)
 
 
 def read_all_hosts(p, role, payload):
@@ -63,9 +66,8 @@ def read_all_hosts(p, role, payload):
     for host in p.site(role).hosts:
         try:
             data, now = host.run(STEP, scripts.READ, payload)
-        except VmdrError as exc:
+        except VmdrError as exc:  # the other hosts are still read; the call then fails, or reports health unknown
             p.unreachable[role] = exc
-            p.warn("%s host '%s' could not be read (%s); continuing without it" % (role, host.name, exc))
             continue
         items += data.get("vms") or []
     return ({"vms": items}, now) if now is not None else (None, None)

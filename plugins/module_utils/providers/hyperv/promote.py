@@ -57,13 +57,16 @@ def choose_point(label, data, spec, site):
 
 def point_details(item, point, mode):
     """recovery_point {id, time} and achieved_rpo_seconds with the vSphere provider's meaning: the point's UTC time,
-    and the seconds between it and the host time when the failover used it (0 after a planned final sync)."""
+    and the seconds between it and the host time when the failover used it. A planned failover to the latest point
+    fails over to the final sync of Start-VMFailover -Prepare: 0. One to an older recovery snapshot
+    (Start-VMFailover -VMRecoverySnapshot, accepted on the replica in any failover, reference section 5 row 10)
+    discards that final sync and everything after the snapshot, so it achieves the snapshot's age."""
     if not point:
         return
     stamp = timeparse.parse(point.get("time"))
     item.details["recovery_point"] = {"id": point.get("id"),
                                       "time": timeparse.iso(stamp) if stamp else point.get("time")}
-    if mode == "planned":
+    if mode == "planned" and point.get("latest"):
         item.details["achieved_rpo_seconds"] = 0
         return
     seconds = timeparse.seconds_between(stamp, point.get("at"))

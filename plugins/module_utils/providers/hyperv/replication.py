@@ -149,4 +149,6 @@ def remove(p, batch, refs, delete_replica):
         for label, data in replica.items():
             if data.get("changed"):
                 batch[label].changed = True
+            if data.get("deleted_files"):
+                batch[label].details["deleted_files"] = list(data["deleted_files"])
     return batch

@@ -13,6 +13,10 @@ from ansible_collections.vmdr.replication.plugins.module_utils.errors import Vmd
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.hyperv import inventory, scripts
 
 
+# where replicas go when the replica server names no default storage location (the hint must still be runnable)
+STORAGE_HINT = "D:\\Hyper-V Replica"
+
+
 def server_problem(facts, peer):
     """Why the replica server in ``facts`` would refuse replication from ``peer``, or None."""
     if not facts.get("enabled"):
@@ -54,8 +58,9 @@ def ensure_server(p, role, host, peer, step, configure):
                             site=host.name, step=step,
                             hint="Set configure_replica_server: [%s] on vmdr.replication.replica_enable, or on %s run "
                                  "Set-VMReplicationServer -ReplicationEnabled $true -AllowedAuthenticationType "
-                                 "Kerberos and New-VMReplicationAuthorizationEntry -AllowedPrimaryServer %s"
-                                 % (role, host.hostname, peer))
+                                 "Kerberos and New-VMReplicationAuthorizationEntry -AllowedPrimaryServer %s "
+                                 "-ReplicaStorageLocation '%s' -TrustGroup vmdr"
+                                 % (role, host.hostname, peer, facts.get("storage") or STORAGE_HINT))
         return dict(facts, changed=False)
     payload = {"peer": peer, "trust_group": "vmdr", "check": p.check_mode}
     data, dummy = host.run(step, scripts.SERVER_ENSURE, payload)

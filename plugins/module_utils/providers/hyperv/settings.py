@@ -51,7 +51,7 @@ def initial_settings(value):
         if not _WINDOWS_PATH.match(path):
             raise InputError("initial_replication=%s needs media_path, an absolute Windows path (E:\\IR or "
                              "\\\\server\\share), not '%s'" % (method, path), step=step,
-                             hint="Set media_path; each VM's copy goes to a folder named by its VM Id under it")
+                             hint="Set media_path; Hyper-V puts each VM's copy in a folder <VM name>_<VM Id> under it")
     elif path:
         raise InputError("media_path applies only to initial_replication=export or import", step=step)
     settings["method"] = method

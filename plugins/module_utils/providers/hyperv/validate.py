@@ -184,6 +184,10 @@ def _plan(p, ctx, label, problems):
         point = problems.check(promote.choose_point, label, vm["target"], vm["spec"], site, vm=label, site=site)
         if point is not None:
             vm["point"], vm["ps_point"] = point
+            if ctx.mode == "planned" and not point[0].get("latest"):
+                p.warn("the planned failover of '%s' fails over to recovery point %s: the final sync of "
+                       "Start-VMFailover -Prepare and every change after that point are discarded"
+                       % (label, point[0].get("time")))
     # an unplanned failover whose source cannot be read plans its live networks from the replica's own NICs
     from_replica = src is None and ctx.mode == "unplanned"
     needs_source = ctx.planner is not None or (ctx.mode != "test" and ctx.nmap.live and not from_replica) or \

@@ -4,17 +4,20 @@
 """The ``copy`` replication engine: pure vSphere API, no extra license.
 
 One sync of a batch: snapshot every source (quiesced if asked) -> read the frozen base disks from
-the snapshots -> stream them over the datastore HTTP interface into a new generation folder at the
-recovery site -> create the powered-off replica or point it at the new generation -> remove the
-snapshots -> record the generation on the replica and drop generations beyond the policy.
-Each phase is one batch: tasks run with a concurrency bound, transfers on a bounded pool.
+the snapshots -> stream the data extents each descriptor names over the datastore HTTP interface into a
+new generation folder at the recovery site, and write the descriptor without change tracking -> remove
+each VM's snapshot as soon as its disks are copied -> create the powered-off replica or point it at the
+new generation -> record the generation on the replica and drop generations beyond the policy.
+Each phase is one batch: tasks run with a concurrency bound, transfers on a bounded pool. A VM whose
+transfer fails or is short gets no recovery point, and its partial generation folder is deleted.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import posixpath
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ansible_collections.vmdr.replication.plugins.module_utils.errors import VmdrError
 from ansible_collections.vmdr.replication.plugins.module_utils.clients.datastore_http import (
@@ -23,6 +26,8 @@ from ansible_collections.vmdr.replication.plugins.module_utils.clients.vsphere_p
     retrieve_objects, service_content)
 from ansible_collections.vmdr.replication.plugins.module_utils.plan import timeparse
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import metadata, vm_spec
+from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.vmdk_descriptor import (
+    Descriptor, DescriptorError, extent_path)
 
 try:
     from pyVmomi import vim
@@ -30,6 +35,8 @@ except ImportError:
     pass
 
 SNAPSHOT_PREFIX = "vmdr-sync-"
+DESCRIPTOR_MAX = 64 * 1024  # a text descriptor is a few hundred bytes; more is a binary (sparse) disk
+TRANSFER_PATH = "vcenter-folder"  # every byte goes through vCenter's datastore /folder interface
 
 
 def snapshot_trees(snapshot_info):
@@ -51,11 +58,6 @@ def own_snapshots_error(names, site_name):
 
 def generation_root(record, name):
     return "vmdr/%s-%s" % (name, record["pair"][:8])
-
-
-def flat_name(path):
-    base, ext = posixpath.splitext(path)
-    return "%s-flat%s" % (base, ext or ".vmdk")
 
 
 def source_nics(props, networks_by_key):
@@ -85,10 +87,50 @@ def make_directory(file_manager, path, datacenter):
         pass
 
 
-def _data_digest(files, descriptor):
-    """Size and SHA-256 of the data extent (the -flat file) when there is one, else of the descriptor."""
-    sent = files.get(flat_name(descriptor)) or files[descriptor]
-    return {"bytes": sent["bytes"], "sha256": sent["sha256"]}
+def disk_entry(disk, copied):
+    """The generation's record of one copied disk: its descriptor, and size and SHA-256 of its data extents."""
+    extents = copied["extents"]
+    return {"key": disk["key"], "file": copied["file"], "bytes": sum(e["bytes"] for e in extents),
+            "sha256": extents[0]["sha256"] if len(extents) == 1 else None,
+            "extents": [{"file": e["file"], "bytes": e["bytes"], "sha256": e["sha256"]} for e in extents]}
+
+
+def transfer_summary(copied):
+    """Per-VM transfer result: bytes moved (every extent and descriptor, each through the controller once), the
+    seconds from the first byte to the last, the rate, and which path the bytes took."""
+    moved = sum(sum(e["bytes"] for e in c["extents"]) + c["descriptor"]["bytes"] for c in copied.values())
+    seconds = max(c["ended"] for c in copied.values()) - min(c["started"] for c in copied.values())
+    return {"bytes": moved, "seconds": round(seconds, 3),
+            "bytes_per_second": int(moved / seconds) if seconds > 0 else None, "path": TRANSFER_PATH}
+
+
+def copy_disk(src_http, tgt_http, source_file, dst):
+    """Copies one frozen disk: its data extents as the descriptor names them, then the descriptor without change
+    tracking. Raises VmdrError for a disk that cannot be copied faithfully or a transfer that fails or is short."""
+    started = time.time()
+    datastore, rel = parse_ds_path(source_file)
+    dst_ds, dst_rel = parse_ds_path(dst)
+    try:
+        descriptor = Descriptor.parse(src_http.read(source_file, max_bytes=DESCRIPTOR_MAX))
+        extents = descriptor.data_extents()
+        text = descriptor.for_copy()
+        sources = [extent_path(datastore, rel, extent) for extent in extents]
+    except DescriptorError as exc:
+        raise VmdrError("disk %s cannot be copied faithfully: %s" % (source_file, exc), site=src_http.site.name,
+                        step="read disk descriptor",
+                        hint="Only flat (thin or thick) disks on VMFS or NFS datastores are replicated by the copy "
+                             "engine; move or convert the disk, or use vSphere Replication")
+    copied = []
+    for extent, src_file in zip(extents, sources):
+        dst_file = "[%s] %s" % (dst_ds, posixpath.join(posixpath.dirname(dst_rel), posixpath.basename(extent.file)))
+        result = src_http.copy_to(src_file, tgt_http, dst_file)
+        if result["bytes"] < extent.offset + extent.size:
+            raise VmdrError("extent %s holds %d bytes but the descriptor declares %d" % (
+                src_file, result["bytes"], extent.offset + extent.size), site=src_http.site.name, step="copy disk",
+                hint="The source disk is shorter than its descriptor says; check it, then sync again")
+        copied.append(dict(result, file=dst_file))
+    written = tgt_http.write(dst, text)
+    return {"file": dst, "extents": copied, "descriptor": written, "started": started, "ended": time.time()}
 
 
 class CopyEngine(object):
@@ -120,13 +162,20 @@ class CopyEngine(object):
             else:
                 batch.fail_outcome(label, outcomes[label], self.source.name, "snapshot source")
         generations = {}
+        pending = dict(snapshots)  # removed per VM as soon as its disks are copied
         try:
             frozen = self._frozen_disks(snapshots)
-            copied = self._copy(batch, items, frozen, gen_id, placement.datastore)
+            copied = self._copy(batch, items, frozen, gen_id, placement.datastore,
+                                lambda label: self._remove_snapshots(pending, [label], src_runner))
+            self._drop_failed_folders(batch, items, [label for label in frozen if label not in copied], gen_id,
+                                      placement.datastore)
             generations = self._apply_replicas(batch, items, frozen, copied, gen_id, started, placement,
                                                replica_records, tgt_runner)
         finally:
-            self._remove_snapshots(batch, snapshots, src_runner)
+            self._remove_snapshots(pending, list(pending), src_runner)
+        for label, gen in generations.items():
+            batch[label].details["transfer"] = transfer_summary(copied[label])
+            batch[label].details["stored_bytes"] = sum(d["bytes"] for d in gen["disks"])
         return generations
 
     def _clear_snapshots(self, batch, items, labels, runner):
@@ -164,48 +213,58 @@ class CopyEngine(object):
         by_moid = dict((snap._moId, label) for label, snap in snapshots.items())
         return dict((by_moid[o._moId], vm_spec.disks_of(p.get("config.hardware.device"))) for o, p in rows)
 
-    def _copy(self, batch, items, frozen, gen_id, datastore):
-        """Streams every frozen disk (descriptor and flat extent) into the generation folder."""
+    def _copy(self, batch, items, frozen, gen_id, datastore, copied_vm):
+        """Streams every frozen disk into the generation folder; ``copied_vm(label)`` runs as soon as the last disk
+        of a VM is done (copied or failed), so its snapshot does not wait for the rest of the batch."""
         src_http = DatastoreHttp(self.source, timeout=self.p.options["transfer_timeout"])
         tgt_http = DatastoreHttp(self.target, timeout=self.p.options["transfer_timeout"])
-        jobs = []
+        jobs, remaining = [], {}
         for label, disks in frozen.items():
             record = items[label][1]
             root = generation_root(record, items[label][0].name)
+            remaining[label] = len(disks)
             for disk in disks:
                 _ds, path = parse_ds_path(disk["file"])
                 folder = "%s/%s/%s" % (root, gen_id, disk["key"])
                 dst = "[%s] %s/%s" % (datastore, folder, posixpath.basename(path))
                 jobs.append((label, disk, folder, dst))
+        for label in [label for label, count in remaining.items() if not count]:
+            copied_vm(label)
         file_manager = service_content(self.target.si).fileManager
 
         def transfer(job):
             label, disk, folder, dst = job
             if batch[label].failed:
-                return label, disk, dst, None
+                return None
             try:
                 make_directory(file_manager, "[%s] %s" % (datastore, folder), self.target.datacenter)
-                files = {}
-                for src_file, dst_file in ((disk["file"], dst), (flat_name(disk["file"]), flat_name(dst))):
-                    result = src_http.copy_to(src_file, tgt_http, dst_file)
-                    if result is not None:
-                        files[dst_file] = result
-                if dst not in files:
-                    raise VmdrError("disk descriptor %s is missing on the source datastore" % disk["file"],
-                                    step="copy disk")
-                return label, disk, dst, files
+                return copy_disk(src_http, tgt_http, disk["file"], dst)
             except Exception as exc:  # pylint: disable=broad-except
                 batch.fail(label, self.source.fail(exc, "copy disk %s" % disk["file"]))
-                return label, disk, dst, None
+                return None
 
         copied = {}
-        with ThreadPoolExecutor(max_workers=self.p.options["max_concurrent_transfers"]) as pool:
-            for label, disk, dst, files in pool.map(transfer, jobs):
-                if files is not None:
-                    copied.setdefault(label, {})[disk["key"]] = {"file": dst, "files": files}
-        src_http.close()
-        tgt_http.close()
-        return copied
+        try:
+            with ThreadPoolExecutor(max_workers=self.p.options["max_concurrent_transfers"]) as pool:
+                futures = dict((pool.submit(transfer, job), job) for job in jobs)
+                for future in as_completed(futures):
+                    label, disk = futures[future][0], futures[future][1]
+                    result = future.result()
+                    if result is not None:
+                        copied.setdefault(label, {})[disk["key"]] = result
+                    remaining[label] -= 1
+                    if not remaining[label]:
+                        copied_vm(label)
+        finally:
+            src_http.close()
+            tgt_http.close()
+        return dict((label, disks) for label, disks in copied.items() if not batch[label].failed)
+
+    def _drop_failed_folders(self, batch, items, labels, gen_id, datastore):
+        """A VM whose transfer failed gets no recovery point: its partial generation folder is deleted."""
+        roots = ["[%s] %s/%s" % (datastore, generation_root(items[label][1], items[label][0].name), gen_id)
+                 for label in labels if batch[label].failed]
+        self._prune(roots)
 
     def _apply_replicas(self, batch, items, frozen, copied, gen_id, started, placement, replicas, runner):
         networks = self.p.inventory(self.source).networks()
@@ -222,8 +281,9 @@ class CopyEngine(object):
             files = dict((key, value["file"]) for key, value in copied[label].items())
             generation = {"id": gen_id, "time": timeparse.iso(started),
                           "quiesced": bool(record["policy"].get("quiesce")),
-                          "disks": [dict(_data_digest(copied[label][d["key"]]["files"], files[d["key"]]),
-                                         key=d["key"], file=files[d["key"]]) for d in disks],
+                          "disks": [disk_entry(d, copied[label][d["key"]]) for d in disks],
+                          "transfer": dict((k, v) for k, v in transfer_summary(copied[label]).items()
+                                           if k in ("bytes", "seconds")),
                           "root": "[%s] %s/%s" % (placement.datastore, generation_root(record, src.name),
                                                   gen_id)}
             replica = replicas.get(label)
@@ -301,8 +361,9 @@ class CopyEngine(object):
     def _delete_job(file_manager, path, datacenter):
         return lambda: file_manager.DeleteDatastoreFile_Task(name=path, datacenter=datacenter)
 
-    def _remove_snapshots(self, batch, snapshots, runner):
-        jobs = [(label, self._remove_job(snap)) for label, snap in snapshots.items()]
+    def _remove_snapshots(self, pending, labels, runner):
+        """Removes the sync snapshots of ``labels`` still in ``pending`` (and takes them out of it)."""
+        jobs = [(label, self._remove_job(pending.pop(label))) for label in labels if label in pending]
         for label, outcome in runner.run(jobs).items():
             if not outcome.ok:
                 self.p.warn("the sync snapshot (%s...) of VM '%s' at site %s could not be removed: %s; "

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import ipaddress
 import json
 import re
 
@@ -15,7 +16,6 @@ from ansible_collections.vmdr.replication.plugins.module_utils.errors import Vmd
 
 try:
     from pyVmomi import vim
-    import netaddr
 except ImportError:
     pass
 
@@ -29,6 +29,11 @@ def plan_hash(nic_plans):
 def host_name(text):
     cleaned = re.sub(r"[^A-Za-z0-9-]", "-", text or "").strip("-")[:63]
     return cleaned or "vmdr-recovered"
+
+
+def subnet_mask(address, prefix):
+    """The subnet mask of ``address/prefix`` (prefix as a length or a mask), as guest customization wants it."""
+    return str(ipaddress.ip_network("%s/%s" % (address, prefix), strict=False).netmask)
 
 
 def customization_spec(nic_plans, hostname, windows=False):
@@ -46,8 +51,7 @@ def customization_spec(nic_plans, hostname, windows=False):
                                 % (plan["index"], plan["target_ip"]), step="build guest customization",
                                 hint="Give this NIC an override with ip: address/prefix")
             adapter.ip = vim.vm.customization.FixedIp(ipAddress=plan["target_ip"])
-            network = netaddr.IPNetwork("%s/%s" % (plan["target_ip"], plan["target_prefix"]))
-            adapter.subnetMask = str(network.netmask)
+            adapter.subnetMask = subnet_mask(plan["target_ip"], plan["target_prefix"])
             if plan.get("gateway"):
                 adapter.gateway = [plan["gateway"]]
         if plan.get("dns"):

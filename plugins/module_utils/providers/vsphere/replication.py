@@ -16,7 +16,7 @@ from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal im
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.policy import ReplicationPolicy
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.network_map import NetworkMap
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import (
-    metadata, placement as placement_mod, recovery, sync as sync_mod, vm_spec)
+    disk_support, metadata, placement as placement_mod, recovery, sync as sync_mod, vm_spec)
 
 try:
     from pyVmomi import vim
@@ -55,7 +55,7 @@ def enable(p, refs, state, policy_params, placement_names, initial, network_map,
     src_inv, tgt_inv = p.inventory(source), p.inventory(target)
     batch = Batch([r.label for r in refs])
     problems = Problems()
-    found, errors = src_inv.resolve_each(refs, paths=vm_spec.HARDWARE_PATHS)
+    found, errors = src_inv.resolve_each(refs, paths=vm_spec.HARDWARE_PATHS + ["snapshot"])
     problems.extend(errors)
     tgt_vms = tgt_inv.vms()
     replicas = dict((pair, recs[0]) for pair, recs in tgt_inv.by_record(tgt_vms).items())
@@ -94,6 +94,8 @@ def enable(p, refs, state, policy_params, placement_names, initial, network_map,
                               src_inv, target_nets, replicas, tgt_by_name, vm=label)
         if plan is not None:
             plans[label] = plan
+    problems.extend(disk_support.problems_of(source, dict(
+        (label, found[label]) for label, plan in plans.items() if plan.get("initial_copy"))))
     problems.refuse()
 
     for label, plan in plans.items():

@@ -16,7 +16,7 @@ from ansible_collections.vmdr.replication.plugins.module_utils.engine.chain impo
 from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import Problems
 from ansible_collections.vmdr.replication.plugins.module_utils.plan import rpo
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import (
-    metadata, placement as placement_mod, recovery, vm_spec)
+    disk_support, metadata, placement as placement_mod, recovery, vm_spec)
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere.copy_engine import CopyEngine
 
 
@@ -79,7 +79,7 @@ def sync(p, refs, when, wait_within_rpo):
     src_inv, tgt_inv = p.inventory(source), p.inventory(target)
     batch = Batch([r.label for r in refs])
     problems = Problems()
-    found, errors = src_inv.resolve_each(refs, paths=vm_spec.HARDWARE_PATHS + ["config.extraConfig"])
+    found, errors = src_inv.resolve_each(refs, paths=vm_spec.HARDWARE_PATHS + ["config.extraConfig", "snapshot"])
     problems.extend(errors)
     replicas = dict((pair, recs[0]) for pair, recs in tgt_inv.by_record().items())
     now = tgt_inv.now()
@@ -108,6 +108,7 @@ def sync(p, refs, when, wait_within_rpo):
             due[label] = (src, rec, replica)
     keys = set(placement_key(rec.get("placement")) for _src, rec, _rep in due.values())
     placements = resolve_placements(tgt_inv, keys, problems, _labels_by_key(due))
+    problems.extend(disk_support.problems_of(source, dict((label, item[0]) for label, item in due.items())))
     problems.refuse()
     for label in due:
         batch[label].changed = True

@@ -4,9 +4,11 @@
 """Test failover and its cleanup on vSphere: copies of a recovery point on isolated networks.
 
 Every input problem of every VM (names, recovery points, networks and their isolation, re-IP, names in the way) is
-found before the first task and refuses the call. Then one task chain per VM copies the point's disks, creates the
-test VM, applies the re-IP as its one guest customization and powers it on, wave by wave (waves.py); readiness is
-the engine's one wait (engine.waits with engine.readiness: running, VMware Tools answering, promised addresses seen).
+found before the first task and refuses the call. Then one task chain per VM creates the test VM as a linked clone
+of the point (each disk a new child disk of the point's disk: no data is copied and the point is never written),
+applies the re-IP as its one guest customization and powers it on, wave by wave (waves.py); readiness is the engine's
+one wait (engine.waits with engine.readiness: running, VMware Tools answering, promised addresses seen). Cleanup
+removes the test VM and its folder, which holds only the child disks.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -102,6 +104,8 @@ def test(p, refs, settings):
             reip=plans[label])
         if existing is None:
             result.details["achieved_rpo_seconds"] = recovery.achieved_rpo(started, item["gen"])
+            result.details["disks"] = {"kind": "linked clone", "copied_bytes": 0,
+                                       "parents": [d["file"] for d in item["gen"]["disks"]]}
     if p.check_mode:
         return batch
 
@@ -170,25 +174,23 @@ def _start_waves(p, target, batch, items, waves, plans, settings, started, start
     starter.finish(p.runner(target).run_chains(chains, on_done=starter.chain_done))
 
 
-STEP_COPY = "copy recovery point for test VM"
+STEP_FOLDER = "make test disk folder"
 STEP_CREATE = "create test VM"
 STEP_CUSTOMIZE = "apply re-IP by guest customization"
 STEP_POWER_ON = "power on test VM"
 
 
 def _new_test_vm_steps(target, label, item, plan, settings, started, folder):
-    """The task chain of one new test VM: copy its disks, create it, customize it, power it on."""
-    content = service_content(target.si)
-    disk_manager, file_manager = content.virtualDiskManager, content.fileManager
+    """The task chain of one new test VM: its disk folder, the VM with a child disk of each of the point's disks,
+    its customization, its power-on."""
+    file_manager = service_content(target.si).fileManager
     rep, gen = item["replica"], item["gen"]
     datastore = parse_ds_path(gen["disks"][0]["file"])[0]
     layout = "[%s] %s" % (datastore, "vmdr-test/%s-%s" % (item["name"], rep.record["pair"][:8]))
-    files, steps = {}, []
+    files = {}
     for disk in gen["disks"]:
-        dst = "%s/%s-%s" % (layout, disk["key"], posixpath.basename(parse_ds_path(disk["file"])[1]))
-        files[disk["key"]] = dst
-        steps.append((STEP_COPY, _copy_disk(file_manager, disk_manager, disk["file"], dst, target.datacenter,
-                                            mkdir=not steps)))
+        files[disk["key"]] = "%s/%s-%s" % (layout, disk["key"], posixpath.basename(parse_ds_path(disk["file"])[1]))
+    steps = [(STEP_FOLDER, _make_folder(file_manager, layout, target.datacenter))]
     # specs are built inside the chain, by the worker that submits them, so the first tasks go out at once
     spec = _spec_builder(_test_vm_spec, rep, gen, item, files, layout, settings, started)
     steps.append((STEP_CREATE, _create(folder or rep.props.get("parent"), spec, rep.props.get("resourcePool"),
@@ -206,7 +208,9 @@ def _test_vm_spec(rep, gen, item, files, layout, settings, started):
     devices = rep.props.get("config.hardware.device")
     current = dict((d["key"], d) for d in vm_spec.disks_of(devices))
     disks = [dict(current.get(d["key"]) or _disk_from_gen(d, devices), key=d["key"]) for d in gen["disks"]]
-    changes = vm_spec.disk_changes(disks, files) + vm_spec.nic_add_changes(_nic_types(rep), item["targets"])
+    parents = dict((d["key"], d["file"]) for d in gen["disks"])
+    changes = vm_spec.disk_changes(disks, files, parents=parents)
+    changes += vm_spec.nic_add_changes(_nic_types(rep), item["targets"])
     extra = dict((k, v) for k, v in rep.extra.items() if k.startswith(vm_spec.CARRIED_EXTRA_PREFIXES))
     extra[metadata.TEST_KEY] = metadata.encode({
         "pair": rep.record["pair"], "of": rep.moid, "generation": gen["id"], "generation_time": gen["time"],
@@ -231,12 +235,9 @@ def _power_on_existing(vm):
     return lambda _results: vm.PowerOnVM_Task()
 
 
-def _copy_disk(file_manager, disk_manager, source, dest, datacenter, mkdir=True):
+def _make_folder(file_manager, folder, datacenter):
     def job(_results):
-        if mkdir:
-            make_directory(file_manager, dest.rsplit("/", 1)[0], datacenter)
-        return disk_manager.CopyVirtualDisk_Task(sourceName=source, sourceDatacenter=datacenter, destName=dest,
-                                                 destDatacenter=datacenter, force=False)
+        make_directory(file_manager, folder, datacenter)  # no task: the chain moves on at once
     return job
 
 

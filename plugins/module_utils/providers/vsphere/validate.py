@@ -20,7 +20,7 @@ from ansible_collections.vmdr.replication.plugins.module_utils.engine.context im
 from ansible_collections.vmdr.replication.plugins.module_utils.engine.refusal import Problems
 from ansible_collections.vmdr.replication.plugins.module_utils.plan.network_map import NetworkMap
 from ansible_collections.vmdr.replication.plugins.module_utils.providers.vsphere import (
-    copy_engine, metadata, recovery, sync, vm_spec)
+    copy_engine, disk_support, metadata, recovery, sync, vm_spec)
 
 SOURCE_PATHS = vm_spec.HARDWARE_PATHS + ["resourcePool", "parent", "datastore", "snapshot"]
 REPLICA, PROMOTED = metadata.ROLE_REPLICA, metadata.ROLE_PROMOTED
@@ -178,3 +178,5 @@ def failover_problems(p, ctx, problems):
             by_key.setdefault(sync.placement_key(vm["source"].record.get("placement")), []).append(label)
     if by_key:
         ctx.placements = sync.resolve_placements(inv, sorted(by_key), problems, by_key)
+        problems.extend(disk_support.problems_of(ctx.source, dict(
+            (label, ctx.vms[label]["source"]) for labels in by_key.values() for label in labels)))

@@ -93,10 +93,12 @@ def _controller(ctype, key, bus):
     return ctrl
 
 
-def disk_changes(disks, files, existing=None):
+def disk_changes(disks, files, existing=None, parents=None):
     """Device changes attaching ``files`` ({source disk key: datastore path}) to a VM.
 
     ``existing``: the VM's current disks (disks_of) to detach first; detaching never deletes files.
+    ``parents``: {source disk key: datastore path}: each file is then created as a new child disk of that parent
+    (a linked clone: writes go to the child, the parent is never written).
     """
     changes = []
     ctrl_keys = {}
@@ -127,10 +129,15 @@ def disk_changes(disks, files, existing=None):
                 ctrl_keys[ident] = key
         backing = vim.vm.device.VirtualDisk.FlatVer2BackingInfo(
             fileName=files[disk["key"]], diskMode="persistent", thinProvisioned=disk.get("thin", False))
-        changes.append(vim.vm.device.VirtualDeviceSpec(
+        spec = vim.vm.device.VirtualDeviceSpec(
             operation=vim.vm.device.VirtualDeviceSpec.Operation.add,
             device=vim.vm.device.VirtualDisk(key=new_key(), controllerKey=ctrl_keys[ident], unitNumber=disk["unit"],
-                                             capacityInKB=disk["capacity_kb"], backing=backing)))
+                                             capacityInKB=disk["capacity_kb"], backing=backing))
+        if parents and disk["key"] in parents:
+            backing.parent = vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName=parents[disk["key"]],
+                                                                           diskMode="persistent")
+            spec.fileOperation = vim.vm.device.VirtualDeviceSpec.FileOperation.create
+        changes.append(spec)
     return changes
 
 

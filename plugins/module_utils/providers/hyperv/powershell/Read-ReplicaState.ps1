@@ -29,8 +29,11 @@ function Read-ReplicaState {
     $refs = @($Vms)
     if ($refs.Count -eq 0 -and $All) {
         $refs = @()
+        $seen = @{}
         foreach ($r in @(Get-VMReplication)) {
-            if ("$($r.ReplicationMode)" -eq 'TestReplica') { continue }
+            # the middle host of an extended chain lists a VM twice: its simple and its extended relationship
+            if ("$($r.ReplicationMode)" -eq 'TestReplica' -or $seen.ContainsKey("$($r.VMId)")) { continue }
+            $seen["$($r.VMId)"] = $true
             $refs += , ([pscustomobject]@{ i = "$($r.VMId)"; name = $r.VMName; label = $r.VMName; id = "$($r.VMId)" })
         }
     }
@@ -43,7 +46,7 @@ function Read-ReplicaState {
         if ($Nics) { $out.nics = (Get-VmdrNic -VM $vm -FailoverIp) }
         if ($repl -and $Measure) {
             $script:VmdrStep = 'measure replication'
-            $m = Measure-VMReplication -VM $vm
+            $m = Measure-VMReplication -VM $vm -ReplicationRelationshipType "$($repl.ReplicationRelationshipType)"
             $out.measure = [ordered]@{ last_replication_type = "$($m.LastReplicationType)"
                 pending_bytes = $m.PendingReplicationSize; errors = $m.ReplicationErrors
                 successful = $m.SuccessfulReplicationCount; missed = $m.MissedReplicationCount

@@ -15,7 +15,8 @@ How the initial copy is made: now, scheduled, export, import, seed or none.
 With Initial scheduled: when (ISO 8601), between the host's time and 7 days later.
 
 .PARAMETER MediaPath
-With Initial export: the folder the initial copy of each VM is exported to (a subfolder per VM Id).
+With Initial export: the folder the initial copies are exported to; Hyper-V puts each VM's copy in a subfolder
+<VM name>_<VM Id>.
 
 .PARAMETER Policy
 {frequency_sec, recovery_history, vss_hours}.
@@ -125,7 +126,8 @@ function Set-PrimaryReplication {
                     if ($Initial -eq 'scheduled') { Start-VMInitialReplication -VM $vm -InitialReplicationStartTime ([datetime]$Start) }
                     elseif ($Initial -eq 'export') {
                         $script:VmdrStep = 'export initial copy'
-                        Start-VMInitialReplication -VM $vm -DestinationPath ($MediaPath.TrimEnd('\') + '\' + "$($vm.Id)")
+                        # Hyper-V writes the copy into the folder <VM name>_<VM Id> under the destination
+                        Start-VMInitialReplication -VM $vm -DestinationPath $MediaPath
                     }
                     elseif ($Initial -eq 'seed') { Start-VMInitialReplication -VM $vm -UseBackup }
                     else { Start-VMInitialReplication -VM $vm }

@@ -24,7 +24,7 @@ function Sync-Replication {
         param($ref)
         $vm = Get-VmdrVM -Ref $ref
         $script:VmdrStep = 'read replication'
-        $repl = Get-VMReplication -VM $vm
+        $repl = Get-VmdrOwnReplication -VM $vm
         $state = "$($repl.ReplicationState)"
         $changed = $false
         if ("$($repl.ReplicationMode)" -eq 'Primary') {
@@ -50,7 +50,7 @@ function Sync-Replication {
             }
         }
         [ordered]@{ changed = $changed; before = (ConvertTo-VmdrReplication -Replication $repl)
-            after = (ConvertTo-VmdrReplication -Replication (Get-VMReplication -VM $vm))
+            after = (ConvertTo-VmdrReplication -Replication (Get-VmdrOwnReplication -VM $vm))
         }
     }
 }

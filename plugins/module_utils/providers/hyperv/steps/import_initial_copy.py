@@ -24,7 +24,9 @@ Replica side of enable after an export: imports the initial copy of each VM from
 VM references {i, name, id, label}.
 
 .PARAMETER MediaPath
-The folder the initial copies were exported to (a subfolder per VM Id).
+The folder the initial copies were exported to: each VM's copy is in its subfolder <VM name>_<VM Id>, where
+Start-VMInitialReplication -DestinationPath puts it (the reference's Import-VMInitialReplication example reads it
+from there).
 
 .NOTES
 Constant: IMPORT_REPLICA
@@ -46,7 +48,7 @@ function Import-InitialCopy {
             $script:VmdrStep = 'import initial copy'
             $changed = $true
             if ($PSCmdlet.ShouldProcess($vm.Name, $script:VmdrStep)) {
-                Import-VMInitialReplication -VM $vm -Path ($MediaPath.TrimEnd('\') + '\' + "$($vm.Id)")
+                Import-VMInitialReplication -VM $vm -Path ($MediaPath.TrimEnd('\') + '\' + $vm.Name + '_' + "$($vm.Id)")
             }
         }
         elseif ("$($repl.ReplicationMode)" -ne 'Replica') {

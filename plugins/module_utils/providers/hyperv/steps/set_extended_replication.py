@@ -73,7 +73,9 @@ function Set-ExtendedReplication {
                 $script:VmdrStep = 'remove extended replication'
                 $changed = $true
                 if ($PSCmdlet.ShouldProcess($vm.Name, $script:VmdrStep)) {
-                    Remove-VMReplication -VM $vm -ReplicationRelationshipType Extended -Confirm:$false
+                    # -ReplicationRelationshipType exists only with -VMName (a name, maybe a wildcard, maybe shared):
+                    # the extended relationship's own object names it exactly
+                    Remove-VMReplication -VMReplication $ext -Confirm:$false
                 }
             }
         }

@@ -47,6 +47,7 @@ function Set-ReplicaVM {
         if (-not $vm) { return [ordered]@{ changed = $false; replication = $null; missing = $true } }
         $repl = Get-VmdrReplication -VM $vm
         $changed = $false
+        $deleted = $null
         if ($State -eq 'absent') {
             if ($repl) {
                 $script:VmdrStep = 'remove replication on the replica'
@@ -56,13 +57,29 @@ function Set-ReplicaVM {
             if ($DeleteReplica) {
                 $script:VmdrStep = 'delete replica VM'
                 $changed = $true
-                if ($PSCmdlet.ShouldProcess($vm.Name, $script:VmdrStep)) { Remove-VM -VM $vm -Force }
+                if ($PSCmdlet.ShouldProcess($vm.Name, $script:VmdrStep)) {
+                    # Remove-VM deletes no virtual hard disk: the replica's own disk files (with the parents of
+                    # differencing disks) are read first and deleted after it, and nothing else
+                    $files = @()
+                    foreach ($disk in @(Get-VHD -VMId $vm.Id)) {
+                        $vhd = $disk
+                        while ($vhd) {
+                            $files += , $vhd.Path
+                            if ($vhd.ParentPath) { $vhd = Get-VHD -Path $vhd.ParentPath } else { $vhd = $null }
+                        }
+                    }
+                    Remove-VM -VM $vm -Force
+                    $script:VmdrStep = 'delete replica disks'
+                    foreach ($file in $files) { Remove-Item -LiteralPath $file -Force }
+                    $deleted = @($files)
+                }
             }
         }
         else {
             if ($ref.live) { if (Set-VmdrSwitch -VM $vm -Map $ref.live) { $changed = $true } }
             if ($ref.test) { if (Set-VmdrSwitch -VM $vm -Map $ref.test -Test) { $changed = $true } }
         }
+        if ($deleted) { return [ordered]@{ changed = $changed; replication = $null; deleted_files = $deleted } }
         [ordered]@{ changed = $changed; replication = (ConvertTo-VmdrReplication -Replication (Get-VmdrReplication -VM $vm)) }
     }
 }

@@ -87,7 +87,7 @@ function Start-ReplicaFailover {
             $changed = $true
             if ($PSCmdlet.ShouldProcess($vm.Name, $script:VmdrStep)) { Start-VM -VM $vm }
         }
-        $r = Get-VMReplication -VM $vm
+        $r = Get-VmdrOwnReplication -VM $vm
         $power = (Get-VM -Id $vm.Id).State.ToString()
         $after = [ordered]@{ mode = "$($r.ReplicationMode)"; state = "$($r.ReplicationState)"; power_state = $power }
         [ordered]@{ changed = $changed; before = $before; after = $after; point = $point; vm = (ConvertTo-VmdrVM -VM (Get-VM -Id $vm.Id))

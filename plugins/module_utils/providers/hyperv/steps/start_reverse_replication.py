@@ -35,7 +35,7 @@ function Start-ReverseReplication {
     Invoke-VmdrEach -InputObject $Vms -Process {
         param($ref)
         $vm = Get-VmdrVM -Ref $ref
-        $repl = Get-VMReplication -VM $vm
+        $repl = Get-VmdrOwnReplication -VM $vm
         $mode = "$($repl.ReplicationMode)"
         $state = "$($repl.ReplicationState)"
         $before = [ordered]@{ mode = $mode; state = $state }
@@ -63,14 +63,16 @@ function Start-ReverseReplication {
         }
         if ($mode -in @('Replica', 'Primary')) {
             # under -WhatIf the reverse did not run: go on from the state it leaves
-            if ($WhatIfPreference) { $now = $state } else { $now = "$((Get-VMReplication -VM $vm).ReplicationState)" }
+            if ($WhatIfPreference) { $now = $state } else { $now = "$((Get-VmdrOwnReplication -VM $vm).ReplicationState)" }
             if ($now -eq 'ReadyForInitialReplication') {
                 $script:VmdrStep = 'start initial replication'
                 $changed = $true
-                if ($PSCmdlet.ShouldProcess($vm.Name, $script:VmdrStep)) { Start-VMInitialReplication -VM $vm }
+                # the old primary keeps its disks (step 1 made it a replica with -AsReplica): -UseBackup starts from
+                # them, so only the changes since the failover travel instead of a full copy
+                if ($PSCmdlet.ShouldProcess($vm.Name, $script:VmdrStep)) { Start-VMInitialReplication -VM $vm -UseBackup }
             }
         }
-        $r = Get-VMReplication -VM $vm
+        $r = Get-VmdrOwnReplication -VM $vm
         [ordered]@{ changed = $changed; before = $before; after = [ordered]@{ mode = "$($r.ReplicationMode)"; state = "$($r.ReplicationState)" } }
     }
 }

@@ -44,7 +44,7 @@ function Start-TestFailover {
         $point = $null
         $before = ConvertTo-VmdrVM -VM $test
         if (-not $test) {
-            $repl = Get-VMReplication -VM $vm
+            $repl = Get-VmdrOwnReplication -VM $vm
             if ("$($repl.ReplicationMode)" -ne 'Replica') {
                 $text = "the VM is not a replica here (mode {0})" -f $repl.ReplicationMode
                 Stop-VmdrStep -ErrorId 'VmdrNotReplica' -Message $text -Category 'InvalidOperation'
@@ -57,9 +57,9 @@ function Start-TestFailover {
             $script:VmdrStep = 'start test failover'
             $changed = $true
             if ($PSCmdlet.ShouldProcess($vm.Name, $script:VmdrStep)) {
-                # -AsTest always writes the new test VM
-                if ($snap) { $created = @(Start-VMFailover -VMRecoverySnapshot $snap -AsTest -Confirm:$false) }
-                else { $created = @(Start-VMFailover -VM $vm -AsTest -Confirm:$false) }
+                # the test VM is written only with -Passthru (documented output without it: None)
+                if ($snap) { $created = @(Start-VMFailover -VMRecoverySnapshot $snap -AsTest -Passthru -Confirm:$false) }
+                else { $created = @(Start-VMFailover -VM $vm -AsTest -Passthru -Confirm:$false) }
                 $test = Get-VM -Id $created[0].Id
             }
         }

@@ -51,7 +51,7 @@ function Stop-ReplicaFailover {
             $text = 'the failover is committed (Complete-VMFailover) and cannot be cancelled; use mode=reverse to replicate back'
             Stop-VmdrStep -ErrorId 'VmdrCommitted' -Message $text -Category 'InvalidOperation'
         }
-        $r = Get-VMReplication -VM $vm
+        $r = Get-VmdrOwnReplication -VM $vm
         $power = (Get-VM -Id $vm.Id).State.ToString()
         [ordered]@{ changed = $changed; before = $before
             after = [ordered]@{ mode = "$($r.ReplicationMode)"; state = "$($r.ReplicationState)"; power_state = $power }

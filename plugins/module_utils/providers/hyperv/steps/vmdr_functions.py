@@ -143,7 +143,7 @@ function Get-VmdrReplicaState {
         [object]$Ref
     )
     $vm = Get-VmdrVM -Ref $Ref
-    $repl = Get-VMReplication -VM $vm
+    $repl = Get-VmdrOwnReplication -VM $vm
     $mode = "$($repl.ReplicationMode)"
     $state = "$($repl.ReplicationState)"
     return [ordered]@{ vm = $vm; repl = $repl; mode = $mode; state = $state
@@ -151,13 +151,29 @@ function Get-VmdrReplicaState {
     }
 }
 
-function Get-VmdrReplication {
-    # the VM's replication, $null when it has none
+function Get-VmdrOwnReplication {
+    # the VM's own relationship: the simple one, or on an extended replica the extended one it receives. On the
+    # middle host of an extended chain Get-VMReplication -VM returns the simple and the extended relationship
+    # (reference section 7); the extended one is read with -ReplicationRelationshipType Extended where it is meant.
+    # Fails (ObjectNotFound) when the VM has no replication.
     [CmdletBinding()]
     param(
         [object]$VM
     )
-    try { return (Get-VMReplication -VM $VM) } catch { return $null }
+    $all = @(Get-VMReplication -VM $VM)
+    $own = @($all | Where-Object { "$($_.ReplicationRelationshipType)" -eq 'Simple' })
+    if ($own.Count -gt 0) { return $own[0] }
+    if ($all.Count -gt 0) { return $all[0] }
+    return $null
+}
+
+function Get-VmdrReplication {
+    # the VM's own replication (Get-VmdrOwnReplication), $null when it has none
+    [CmdletBinding()]
+    param(
+        [object]$VM
+    )
+    try { return (Get-VmdrOwnReplication -VM $VM) } catch { return $null }
 }
 
 function ConvertTo-VmdrVM {
@@ -289,7 +305,7 @@ function ConvertTo-VmdrPoint {
     if ($null -eq $applied) { return $null }
     $stamp = ([datetime]$applied).ToUniversalTime()
     return [ordered]@{ id = ('latest-' + $stamp.ToString("yyyyMMdd'T'HHmmss'Z'")); name = 'Latest recovery point'
-        time = (ConvertTo-VmdrTime -Value $stamp); at = $at
+        time = (ConvertTo-VmdrTime -Value $stamp); at = $at; latest = $true
     }
 }
 

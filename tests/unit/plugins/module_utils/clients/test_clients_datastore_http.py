@@ -204,12 +204,72 @@ def test_copy_to_streams_with_length_and_digest():
     assert kwargs["verify"] == "/ca.pem"
 
 
-def test_copy_to_missing_source_returns_none():
+def test_copy_to_missing_source_fails_instead_of_returning_nothing():
+    """A missing extent (404) used to return None, which the copy engine recorded as a good recovery point."""
     source = FakeResponse(status=404)
     src, dst = make_pair([source])
-    assert src.copy_to("[ds1] vm/gone.vmdk", dst, "[ds2] x.vmdk") is None
+    with pytest.raises(VmdrError) as caught:
+        src.copy_to("[ds1] vm/gone-flat.vmdk", dst, "[ds2] x-flat.vmdk")
+    assert caught.value.message == "[ds1] vm/gone-flat.vmdk is missing on the source datastore (HTTP 404)"
+    assert (caught.value.site, caught.value.step) == ("site-a", "read source disk")
     assert dst.http.calls == []
     assert source.closed
+
+
+class FakeStub(object):
+    pass
+
+
+class FakeServiceInstance(object):
+    def __init__(self):
+        self._stub = FakeStub()
+
+
+def test_dcpath_is_the_inventory_path_of_the_datacenter(monkeypatch):
+    """vCenter wants dcPath=Folder/Sub/DC; the bare name fails for a datacenter inside a folder."""
+    from pyVmomi import vim
+    from ansible_collections.vmdr.replication.plugins.module_utils.clients import vsphere_props
+    root, region, sub, dc = vim.Folder("group-d1"), vim.Folder("group-f9"), vim.Folder("group-f10"), \
+        vim.Datacenter("datacenter-3")
+    tree = {"datacenter-3": ("dc b", sub), "group-f10": ("sub", region), "group-f9": ("Region B", root),
+            "group-d1": ("Datacenters", None)}
+    reads = []
+
+    def retrieve(si, objs, paths, obj_type=None):
+        [obj] = list(objs)
+        reads.append(obj._moId)
+        name, parent = tree[obj._moId]
+        return [(obj, {"name": name, "parent": parent} if parent is not None else {"name": name})]
+    monkeypatch.setattr(vsphere_props, "retrieve_objects", retrieve)
+    site = FakeSite("site-b", datacenter="dc b")
+    site.si, site.datacenter = FakeServiceInstance(), dc
+    http = DatastoreHttp(site)
+    assert http.url("[ds1] vm/a.vmdk") == \
+        "https://vc.example:443/folder/vm/a.vmdk?dcPath=Region%20B%2Fsub%2Fdc%20b&dsName=ds1"
+    assert DatastoreHttp(site).dc_path == "Region B/sub/dc b" and len(reads) == 4  # read once per session
+
+
+class PutRecorder(object):
+    def __init__(self, status):
+        self.status = status
+        self.calls = []
+
+    def put(self, url, data=None, **kwargs):
+        self.calls.append((url, data))
+        return FakeResponse(status=self.status)
+
+
+def test_write_puts_bytes_once_and_a_refused_put_fails():
+    _src, dst = make_pair([])
+    dst.http = PutRecorder(201)
+    assert dst.write("[ds2] vmdr/a.vmdk", b"# Disk DescriptorFile\n") == {
+        "bytes": 22, "sha256": hashlib.sha256(b"# Disk DescriptorFile\n").hexdigest()}
+    assert dst.http.calls == [("https://vc-b.example:8443/folder/vmdr/a.vmdk?dcPath=DR%2FDC&dsName=ds2",
+                               b"# Disk DescriptorFile\n")]
+    dst.http = PutRecorder(507)
+    with pytest.raises(VmdrError) as caught:
+        dst.write("[ds2] vmdr/a.vmdk", b"x")
+    assert caught.value.message == "PUT [ds2] vmdr/a.vmdk answered HTTP 507" and len(dst.http.calls) == 1
 
 
 def test_copy_to_source_error_status():

@@ -45,8 +45,18 @@ def test_host_offsets_are_converted_to_utc():
 
 
 def test_planned_failover_loses_nothing():
-    point = {"id": "latest-20261121T091500Z", "time": "2026-11-21T09:15:00Z", "at": "2026-11-21T09:15:02Z"}
+    # the latest point of a planned failover is the final sync of Start-VMFailover -Prepare
+    point = {"id": "latest-20261121T091500Z", "time": "2026-11-21T09:15:00Z", "at": "2026-11-21T09:15:02Z",
+             "latest": True}
     assert details(point, "planned")["achieved_rpo_seconds"] == 0
+
+
+def test_planned_failover_to_an_older_point_achieves_its_age():
+    # Start-VMFailover -VMRecoverySnapshot on the replica discards the final sync: the RPO is the snapshot's age
+    point = {"id": "p-09", "name": "db - Standard Replica - (11/21/2026 - 9:00:00 AM)",
+             "time": "2026-11-21T09:00:00.0000000Z", "at": "2026-11-21T10:15:30Z"}
+    assert details(point, "planned") == {"recovery_point": {"id": "p-09", "time": "2026-11-21T09:00:00Z"},
+                                         "achieved_rpo_seconds": 4530}
 
 
 def test_no_point_no_keys_and_a_clock_skew_never_gives_a_negative_rpo():
