@@ -15,7 +15,8 @@ def preflight_missing_problem(name):
 
 
 def preflight_health_problems(replication):
-    """Problems of one replica_info row: a side missing, paused, failed over, or outside the RPO."""
+    """Problems of one replica_info row: a side missing, paused, failed over, outside the RPO, or a last full copy
+    that took more than half the RPO (a sync schedule of RPO/2 cannot keep such a VM within its RPO)."""
     name = replication.get("name")
     problems = []
     if not replication.get("source"):
@@ -33,6 +34,13 @@ def preflight_health_problems(replication):
         else:
             text = "newest recovery point is %s s old, over its RPO of %s s" % (age, replication.get("rpo_seconds"))
         problems.append({"check": "rpo", "vm": name, "message": text})
+    copy_seconds = (replication.get("last_transfer") or {}).get("seconds")
+    rpo = replication.get("rpo_seconds")
+    if copy_seconds and rpo and copy_seconds > rpo / 2.0:
+        problems.append({"check": "rpo", "vm": name, "message":
+                         "the last full copy took %s s, more than half its RPO (%s s); replica_sync run every RPO/2 "
+                         "cannot keep it within its RPO: set a longer RPO, sync fewer or smaller disks per run, or "
+                         "protect it with vSphere Replication" % (round(copy_seconds, 1), rpo)})
     return problems
 
 

@@ -277,9 +277,13 @@ def test_unplanned_and_info_without_the_source_site(fresh):
     hv = fresh
     protect(hv, ["hv-web-01", "hv-db-01"], hours=1)
     down = {"VMDR_SOURCE_PORT": "1"}  # nothing listens there: the protected site is lost
-    info = hv.module("replica_info", {"vms": ["hv-web-01"]}, env=down)
+    # a lost site is never read as healthy: by default the call fails naming it, on request it reports health unknown
+    refused = hv.module("replica_info", {"vms": ["hv-web-01"]}, env=down)
+    assert refused["failed"] and refused["error"]["site"] == "hv-a1.lab.local", refused
+    info = hv.module("replica_info", {"vms": ["hv-web-01"], "unreadable_site": "report"}, env=down)
     assert not info["failed"] and info["replications"][0]["replica"]["name"] == "hv-web-01", info
-    assert info["replications"][0]["state"] == "unknown"
+    assert info["replications"][0]["state"] == "unknown" and info["replications"][0]["health"] == "unknown", info
+    assert info["replications"][0]["rpo_compliant"] is None, info
     done = hv.module("failover", {"mode": "unplanned", "vms": ["hv-web-01"]}, env=down)
     assert done["changed"] and not done["failed"], done
     assert any("could not be read" in w for w in done.get("warnings", [])), done
