@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.integration import evidence_check
-from tests.integration.lab_session import BIN, ROOT
+from tests.integration.lab_session import BIN, ROOT, Lab
 
 ansible_runner = pytest.importorskip("ansible_runner")  # requirements-dev.txt installs it; the import names it
 
@@ -23,6 +23,15 @@ IDENT = "vmdr-drill-job"
 def galaxy_version():
     with open(os.path.join(ROOT, "galaxy.yml")) as handle:
         return yaml.safe_load(handle)["version"]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A lab of its own: the drill here enables replication of every VM of the lab's plan, which the tests sharing
+    the session lab expect to find unreplicated."""
+    own = Lab.start(str(tmp_path_factory.mktemp("awx-lab")))
+    yield own
+    own.stop()
 
 
 @pytest.fixture(scope="module")

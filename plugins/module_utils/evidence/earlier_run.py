@@ -79,7 +79,8 @@ def figures(path):
         if not recovered or not by:
             continue
         out[vm["name"]] = {"recovery_point": vm["recovery_point"], "achieved_rpo_seconds": vm["achieved_rpo_seconds"],
-                           "ready_at": timefmt.parse(vm["ready_at"]), "recovered_by": by["run_id"],
+                           "ready_at": timefmt.parse(vm["ready_at"]), "rto_seconds": vm["rto_seconds"],
+                           "recovered_by": by["run_id"],
                            "recovered_started": timefmt.parse(by["started"]),
                            "readiness_checked": bool(vm["readiness"]) and all(c["passed"] for c in vm["readiness"])}
     return ({"run_id": run["id"], "started": timefmt.parse(run["started"]), "status": run["status"],

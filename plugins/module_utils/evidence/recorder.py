@@ -216,6 +216,9 @@ class RunRecorder(object):
                 ready_at = max([ready_at or 0] + [c["at"] for c in checks])
         origin = (track.recovered_by or {}).get("started")
         rto = ready_at - origin if ready_at is not None and origin is not None else None
+        if rto is not None and track.earlier is not None and ready_at == track.earlier.get("ready_at") \
+                and track.earlier.get("rto_seconds") is not None:
+            rto = track.earlier["rto_seconds"]  # as the earlier run measured it, not again from rounded timestamps
         if self.check_mode:
             reasons = [reason.replace(" failed: ", " failed in check mode: ", 1) for reason in reasons]
         elif judged and self.status == "complete" and not track.recovered and not reasons:
