@@ -96,3 +96,17 @@ def run_module(name, args, env, check=False, diff=False):
         raise AssertionError("no result from ansible: %s\n%s" % (proc.stdout[-3000:], proc.stderr[-2000:]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def private_lab_fixture(name, why):
+    """A module-scoped ``lab`` fixture with a lab of its own, for tests whose runs would change the shared session
+    lab's VMs (``why`` says how)."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def lab(tmp_path_factory):
+        own = Lab.start(str(tmp_path_factory.mktemp(name)))
+        yield own
+        own.stop()
+    lab.__doc__ = "A lab of its own: %s." % why
+    return lab

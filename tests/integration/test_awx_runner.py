@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.integration import evidence_check
-from tests.integration.lab_session import BIN, ROOT, Lab
+from tests.integration.lab_session import BIN, ROOT, private_lab_fixture
 
 ansible_runner = pytest.importorskip("ansible_runner")  # requirements-dev.txt installs it; the import names it
 
@@ -25,13 +25,8 @@ def galaxy_version():
         return yaml.safe_load(handle)["version"]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A lab of its own: the drill here enables replication of every VM of the lab's plan, which the tests sharing
-    the session lab expect to find unreplicated."""
-    own = Lab.start(str(tmp_path_factory.mktemp("awx-lab")))
-    yield own
-    own.stop()
+lab = private_lab_fixture("awx-lab", "the drill here enables replication of every VM of the lab's plan, which the tests "
+                          "sharing the session lab expect to find unreplicated")
 
 
 @pytest.fixture(scope="module")

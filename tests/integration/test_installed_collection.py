@@ -11,19 +11,14 @@ import subprocess
 import pytest
 import yaml
 
-from tests.integration.lab_session import BIN, Lab
+from tests.integration.lab_session import BIN, private_lab_fixture
 from tests.release import collection_build
 
 EVIDENCE = ("report.json", "report.html", "junit.xml", "events.jsonl", "result.json")
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A lab of its own: the drill here enables replication of every VM of the lab's plan, which the tests sharing
-    the session lab expect to find unreplicated."""
-    own = Lab.start(str(tmp_path_factory.mktemp("installed-lab")))
-    yield own
-    own.stop()
+lab = private_lab_fixture("installed-lab", "the drill here enables replication of every VM of the lab's plan, which the tests "
+                          "sharing the session lab expect to find unreplicated")
 
 
 @pytest.fixture(scope="module")
